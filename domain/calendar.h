@@ -1,0 +1,59 @@
+// Working-day calendar (工作日历): weekends, public holidays and make-up working days (调休),
+// loaded from per-year data files. The State Council publishes each year's holiday notice in
+// the preceding winter; data/calendar/<year>.txt holds it, and an operator adds a year by adding
+// a file. Every question about a date outside the loaded years is an error (kOutOfRange), never
+// a guess.
+//
+// Day counting follows the Chinese legal convention (期间开始之日不计算在内): the day an act
+// happens is not counted; AddWorkingDays(d, n) is the n-th working day after d.
+//
+// Pure and immutable after loading; thread-compatible (safe to share const across threads).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/status.h"
+#include "domain/time.h"
+
+namespace yiwang {
+
+class WorkingCalendar {
+ public:
+  WorkingCalendar() = default;  // covers no year
+
+  // Parses one year file (format in domain/README.md) and adds it. Fails, changing nothing, on
+  // malformed text, a year already loaded, or dates outside the file's declared year (make-up
+  // days may not leave the year either).
+  Status AddYear(std::string_view file_text);
+
+  bool Covers(CivilDate date) const;
+  // Sorted list of covered years.
+  std::vector<int> years() const;
+
+  Result<bool> IsWorkingDay(CivilDate date) const;
+  // The `count`-th working day after `from` (from itself not counted). count == 0 returns
+  // `from` when it is a working day, else the next working day. count < 0 counts backwards
+  // (the |count|-th working day before `from`).
+  Result<CivilDate> AddWorkingDays(CivilDate from, int count) const;
+  // Number of working days d with from < d <= to; negative (-(count of to < d <= from)) when
+  // to < from. WorkingDaysBetween(d, AddWorkingDays(d, n)) == n for n >= 1.
+  Result<int> WorkingDaysBetween(CivilDate from, CivilDate to) const;
+  // `date` when it is a working day, else the next one.
+  Result<CivilDate> NextWorkingDayOnOrAfter(CivilDate date) const;
+
+  // The reason a day is off or a make-up working day ("春节", "国庆节调休"), empty otherwise.
+  std::string_view NoteFor(CivilDate date) const;
+
+ private:
+  struct Year {
+    std::map<int64_t, std::string> holidays;  // days since epoch -> note
+    std::map<int64_t, std::string> workdays;  // make-up working days on weekends -> note
+  };
+  std::map<int, Year> years_;
+};
+
+}  // namespace yiwang

@@ -1,0 +1,127 @@
+#include "domain/time.h"
+
+#include <charconv>
+#include <cstdio>
+
+namespace yiwang {
+namespace {
+
+bool ParseFixedDigits(std::string_view text, size_t offset, size_t count, int* out) {
+  if (offset + count > text.size()) return false;
+  int value = 0;
+  for (size_t index = offset; index < offset + count; ++index) {
+    char digit = text[index];
+    if (digit < '0' || digit > '9') return false;
+    value = value * 10 + (digit - '0');
+  }
+  *out = value;
+  return true;
+}
+
+int64_t FloorDiv(int64_t value, int64_t divisor) {
+  int64_t quotient = value / divisor;
+  if ((value % divisor != 0) && ((value < 0) != (divisor < 0))) --quotient;
+  return quotient;
+}
+
+}  // namespace
+
+int64_t DaysFromCivil(CivilDate date) {
+  int64_t year = date.year - (date.month <= 2 ? 1 : 0);
+  const int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const int64_t year_of_era = year - era * 400;
+  const int64_t month = date.month;
+  const int64_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + date.day - 1;
+  const int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146097 + day_of_era - 719468;
+}
+
+CivilDate CivilFromDays(int64_t days) {
+  days += 719468;
+  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const int64_t day_of_era = days - era * 146097;
+  const int64_t year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  const int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const int64_t month_index = (5 * day_of_year + 2) / 153;
+  const int day = static_cast<int>(day_of_year - (153 * month_index + 2) / 5 + 1);
+  const int month = static_cast<int>(month_index < 10 ? month_index + 3 : month_index - 9);
+  const int year = static_cast<int>(year_of_era + era * 400 + (month <= 2 ? 1 : 0));
+  return CivilDate{year, month, day};
+}
+
+int Weekday(CivilDate date) {
+  // 1970-01-01 was a Thursday (4).
+  int weekday = static_cast<int>((DaysFromCivil(date) + 4) % 7);
+  if (weekday < 0) weekday += 7;
+  return weekday;
+}
+
+bool IsValidDate(int year, int month, int day) {
+  if (year < 1 || year > 9999 || month < 1 || month > 12 || day < 1) return false;
+  static constexpr int kDaysInMonth[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  const int days = kDaysInMonth[month - 1] + (month == 2 && leap ? 1 : 0);
+  return day <= days;
+}
+
+CivilDate AddDays(CivilDate date, int64_t days) { return CivilFromDays(DaysFromCivil(date) + days); }
+
+std::string FormatTimestamp(Timestamp time) {
+  const int64_t days = FloorDiv(time.unix_ms, kMillisPerDay);
+  const int64_t ms_of_day = time.unix_ms - days * kMillisPerDay;
+  const CivilDate date = CivilFromDays(days);
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", date.year, date.month,
+                date.day, static_cast<int>(ms_of_day / 3'600'000),
+                static_cast<int>(ms_of_day / 60'000 % 60), static_cast<int>(ms_of_day / 1000 % 60),
+                static_cast<int>(ms_of_day % 1000));
+  return buffer;
+}
+
+Result<Timestamp> ParseTimestamp(std::string_view text) {
+  // yyyy-mm-ddThh:mm:ss[.mmm]Z
+  int year, month, day, hour, minute, second, millis = 0;
+  const bool shape_ok = (text.size() == 20 || text.size() == 24) && text[4] == '-' &&
+                        text[7] == '-' && text[10] == 'T' && text[13] == ':' && text[16] == ':' &&
+                        text.back() == 'Z' && ParseFixedDigits(text, 0, 4, &year) &&
+                        ParseFixedDigits(text, 5, 2, &month) && ParseFixedDigits(text, 8, 2, &day) &&
+                        ParseFixedDigits(text, 11, 2, &hour) &&
+                        ParseFixedDigits(text, 14, 2, &minute) &&
+                        ParseFixedDigits(text, 17, 2, &second) &&
+                        (text.size() == 20 || (text[19] == '.' && ParseFixedDigits(text, 20, 3, &millis)));
+  if (!shape_ok || !IsValidDate(year, month, day) || hour > 23 || minute > 59 || second > 59) {
+    return InvalidArgument("expected an ISO 8601 UTC time like 2026-11-27T09:31:05.123Z, got '" +
+                           std::string(text.substr(0, 40)) + "'");
+  }
+  const int64_t days = DaysFromCivil(CivilDate{year, month, day});
+  return Timestamp{days * kMillisPerDay + hour * 3'600'000LL + minute * 60'000LL + second * 1000LL +
+                   millis};
+}
+
+std::string FormatDate(CivilDate date) {
+  char buffer[16];
+  std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02d", date.year, date.month, date.day);
+  return buffer;
+}
+
+Result<CivilDate> ParseDate(std::string_view text) {
+  int year, month, day;
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-' || !ParseFixedDigits(text, 0, 4, &year) ||
+      !ParseFixedDigits(text, 5, 2, &month) || !ParseFixedDigits(text, 8, 2, &day) ||
+      !IsValidDate(year, month, day)) {
+    return InvalidArgument("expected a date like 2026-11-27, got '" + std::string(text.substr(0, 40)) +
+                           "'");
+  }
+  return CivilDate{year, month, day};
+}
+
+CivilDate LocalDateOf(Timestamp time) {
+  return CivilFromDays(FloorDiv(time.unix_ms + kChinaOffsetMs, kMillisPerDay));
+}
+
+Timestamp StartOfLocalDay(CivilDate date) {
+  return Timestamp{DaysFromCivil(date) * kMillisPerDay - kChinaOffsetMs};
+}
+
+}  // namespace yiwang
