@@ -1,0 +1,14 @@
+// Entry points of the `yiwang` subcommands. Each takes the arguments after the subcommand name
+// (argv[0] is the subcommand itself), prints its own usage on bad arguments, and returns the
+// process exit code: 0 success, 1 failure, 2 usage error.
+#pragma once
+
+namespace yiwang::tools {
+
+int RunServe(int argc, char** argv);
+int RunExport(int argc, char** argv);
+int RunVerify(int argc, char** argv);
+int RunBench(int argc, char** argv);        // dispatches on the benchmark name
+int RunBenchAppend(int argc, char** argv);  // `yiwang bench append …`
+
+}  // namespace yiwang::tools
