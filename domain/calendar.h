@@ -52,7 +52,23 @@ class WorkingCalendar {
   struct Year {
     std::map<int64_t, std::string> holidays;  // days since epoch -> note
     std::map<int64_t, std::string> workdays;  // make-up working days on weekends -> note
+    int64_t first_day = 0;                    // days since epoch of 1 January
+    // working_through[i]: working days among day 0..i of the year (a prefix count, so that
+    // counting and stepping over working days is a subtraction or a binary search).
+    std::vector<int32_t> working_through;
+    int64_t working_before = 0;  // working days in the loaded years before this one
   };
+
+  const Year* FindYear(CivilDate date) const;
+  // Working days from the start of the first loaded year up to and including `date`.
+  int64_t WorkingThrough(const Year& year, CivilDate date) const;
+  Status CheckCovered(CivilDate date) const;
+  Status CheckContiguous(int first_year, int last_year, CivilDate from) const;
+  // The working day whose WorkingThrough() equals `ordinal`; all years from `from` on must be
+  // loaded up to it.
+  Result<CivilDate> FindWorkingDay(int64_t ordinal, CivilDate from) const;
+  std::string CoveredYearsText() const;
+
   std::map<int, Year> years_;
 };
 
