@@ -1,0 +1,315 @@
+// The writer thread: group commit of queued appends (protocol in eventstore/README.md).
+#include <pthread.h>
+#include <rocksdb/write_batch.h>
+#include <time.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "eventstore/internal/sha256.h"
+#include "eventstore/internal/store_impl.h"
+
+namespace yiwang {
+
+using namespace eventstore_internal;  // NOLINT(google-build-using-namespace): internal module
+
+// What one group commit has staged so far: the WriteBatch and the state it will leave behind.
+struct EventStore::Impl::Batch {
+  rocksdb::WriteBatch write_batch;
+  uint64_t next_position = 0;
+  Hash256 chain_hash{};
+  Timestamp recorded_at;
+  std::unordered_map<std::string, uint32_t> heads;            // streams written → last version
+  std::unordered_map<std::string, AppendResult> idempotency;  // keys written in this batch
+  uint64_t events_written = 0;
+  // Set by StageAppend: the outcome it returned is only true once this batch is durable.
+  bool outcome_needs_write = false;
+};
+
+void EventStore::Impl::StartWriter() {
+  write_options_.sync = options.durability == Durability::kFsync;
+  writer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "yiwang-writer");  // for top and perf
+    WriterLoop();
+  });
+}
+
+void EventStore::Impl::StopWriter() {
+  {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    stopping_ = true;
+  }
+  queue_not_empty_.notify_all();
+  queue_not_full_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  {
+    std::lock_guard<std::mutex> lock(commit_mutex);
+    closed = true;
+  }
+  commit_cv.notify_all();
+}
+
+uint64_t EventStore::Impl::WriterCpuNanoseconds() {
+  std::lock_guard<std::mutex> lock(queue_mutex_);  // the thread is joined under stopping_
+  clockid_t clock_id;
+  timespec used{};
+  if (stopping_ || !writer_.joinable() ||
+      pthread_getcpuclockid(writer_.native_handle(), &clock_id) != 0 ||
+      clock_gettime(clock_id, &used) != 0) {
+    return 0;
+  }
+  return static_cast<uint64_t>(used.tv_sec) * 1'000'000'000 + static_cast<uint64_t>(used.tv_nsec);
+}
+
+void EventStore::Impl::Enqueue(PendingAppend pending) {
+  std::unique_lock<std::mutex> lock(queue_mutex_);
+  // Backpressure: a full queue blocks the appender; nothing is ever dropped.
+  queue_not_full_.wait(lock,
+                       [&] { return stopping_ || queue_.size() < options.pending_appends_max; });
+  if (stopping_) {
+    lock.unlock();
+    const char* why = options.read_only ? "event store is open read-only" : "event store is closed";
+    pending.callback(AppendOutcome{Unavailable(why), {}, 0});
+    return;
+  }
+  queue_.push_back(std::move(pending));
+  lock.unlock();
+  queue_not_empty_.notify_one();
+}
+
+void EventStore::Impl::WriterLoop() {
+  std::vector<PendingAppend> batch;
+  while (TakeBatch(&batch)) {
+    CommitBatch(&batch);
+    batch.clear();
+  }
+}
+
+bool EventStore::Impl::TakeBatch(std::vector<PendingAppend>* batch) {
+  std::unique_lock<std::mutex> lock(queue_mutex_);
+  queue_not_empty_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+  if (queue_.empty()) return false;  // stopping, and every queued append is done
+  size_t events = 0;
+  size_t bytes = 0;
+  while (!queue_.empty()) {
+    const PendingAppend& next = queue_.front();
+    const size_t next_events = next.request.events.size();
+    if (!batch->empty() && (events + next_events > options.batch_events_max ||
+                            bytes + next.data_bytes > options.batch_bytes_max)) {
+      break;
+    }
+    events += next_events;
+    bytes += next.data_bytes;
+    batch->push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  lock.unlock();
+  queue_not_full_.notify_all();
+  return true;
+}
+
+void EventStore::Impl::CommitBatch(std::vector<PendingAppend>* pending) {
+  Batch batch;
+  batch.next_position = next_position_;
+  batch.chain_hash = chain_hash_;
+  // recorded_at never goes backwards along the log, even if the wall clock does.
+  batch.recorded_at = std::max(options.clock(), last_recorded_at_);
+  std::vector<AppendOutcome> outcomes;
+  std::vector<bool> needs_write;
+  outcomes.reserve(pending->size());
+  needs_write.reserve(pending->size());
+  for (PendingAppend& append : *pending) {
+    if (!failed_.ok()) {
+      outcomes.push_back(AppendOutcome{failed_, {}, 0});
+      needs_write.push_back(false);
+      continue;
+    }
+    outcomes.push_back(StageAppend(append.request, &batch));
+    needs_write.push_back(batch.outcome_needs_write);
+  }
+  if (batch.events_written > 0) {
+    YIWANG_INVARIANT(batch.next_position == next_position_ + batch.events_written);
+    for (const auto& [stream, version] : batch.heads) {
+      std::string value;
+      PutBigEndian32(&value, version);
+      batch.write_batch.Put(heads, stream, value);
+    }
+    batch.write_batch.Put(meta, kMetaChainHeadKey,
+                          EncodeChainHead(batch.next_position - 1, batch.chain_hash));
+    Status written =
+        options.write_fault_for_testing ? options.write_fault_for_testing() : Status::Ok();
+    if (written.ok()) {
+      written = FromRocks(db->Write(write_options_, &batch.write_batch), "write");
+    }
+    if (written.ok()) {
+      ApplyCommitted(batch);
+    } else {
+      // Whether any of it reached the disk is unknown, so nothing of it may be acknowledged and
+      // the in-memory heads can no longer be trusted: fail this and every later append.
+      failed_ = Unavailable("event store failed, reopen to recover: " + written.message());
+      for (size_t index = 0; index < outcomes.size(); ++index) {
+        if (needs_write[index] && outcomes[index].status.ok()) {
+          outcomes[index] = AppendOutcome{failed_, {}, 0};
+        }
+      }
+    }
+  }
+  stat_batches.fetch_add(1, std::memory_order_relaxed);
+  for (size_t index = 0; index < outcomes.size(); ++index) {
+    if (outcomes[index].status.ok()) stat_appends.fetch_add(1, std::memory_order_relaxed);
+    (*pending)[index].callback(std::move(outcomes[index]));
+  }
+}
+
+void EventStore::Impl::ApplyCommitted(const Batch& batch) {
+  for (const auto& [stream, version] : batch.heads) {
+    // Bounded cache: clearing it all is crude but O(1) amortised; misses read the `heads` family.
+    if (head_cache_.size() >= options.head_cache_streams_max) head_cache_.clear();
+    head_cache_[stream] = version;
+  }
+  next_position_ = batch.next_position;
+  chain_hash_ = batch.chain_hash;
+  last_recorded_at_ = batch.recorded_at;
+  stat_events.fetch_add(batch.events_written, std::memory_order_relaxed);
+  {
+    std::lock_guard<std::mutex> lock(commit_mutex);
+    YIWANG_INVARIANT(committed_position.load() < next_position_ - 1);
+    committed_position.store(next_position_ - 1);
+    committed_hash = chain_hash_;
+  }
+  commit_cv.notify_all();
+}
+
+Result<uint32_t> EventStore::Impl::CurrentVersion(const std::string& stream, const Batch& batch) {
+  if (auto staged = batch.heads.find(stream); staged != batch.heads.end()) return staged->second;
+  if (auto cached = head_cache_.find(stream); cached != head_cache_.end()) return cached->second;
+  Result<uint32_t> stored = ReadHead(stream);
+  if (stored.ok() && *stored > 0) {
+    if (head_cache_.size() >= options.head_cache_streams_max) head_cache_.clear();
+    head_cache_[stream] = *stored;
+  }
+  return stored;
+}
+
+Result<std::optional<AppendResult>> EventStore::Impl::FindDuplicate(const AppendRequest& request,
+                                                                    Batch* batch) const {
+  const std::string& key = request.idempotency_key;
+  std::optional<AppendResult> original;
+  if (auto staged = batch->idempotency.find(key); staged != batch->idempotency.end()) {
+    original = staged->second;
+    batch->outcome_needs_write = true;  // the original is in this very batch
+  } else {
+    Result<std::optional<AppendResult>> committed = FindCommittedIdempotent(key);
+    if (!committed.ok()) return committed.status();
+    if (!committed->has_value()) return std::optional<AppendResult>();
+    original = std::move(committed).value();
+  }
+  if (original->stream != request.stream) {
+    return InvalidArgument("idempotency key was already used on stream '" + original->stream + "'",
+                           "idempotency_key");
+  }
+  original->duplicate = true;
+  return original;
+}
+
+Result<std::optional<AppendResult>> EventStore::Impl::FindCommittedIdempotent(
+    std::string_view key) const {
+  if (key.empty()) return std::optional<AppendResult>();
+  std::string value;
+  const rocksdb::Status status = db->Get(rocksdb::ReadOptions(), idempotency, key, &value);
+  if (status.IsNotFound()) return std::optional<AppendResult>();
+  if (!status.ok()) return FromRocks(status, "idempotency lookup");
+  const std::optional<IdempotencyRecord> record = DecodeIdempotencyRecord(value);
+  if (!record) return DataLoss("malformed idempotency record for key '" + std::string(key) + "'");
+  return std::optional<AppendResult>(AppendResult{
+      record->stream, record->first_version, record->first_version + record->event_count - 1,
+      record->first_position, record->first_position + record->event_count - 1, true});
+}
+
+AppendOutcome EventStore::Impl::StageAppend(AppendRequest& request, Batch* batch) {
+  batch->outcome_needs_write = false;
+  if (!request.idempotency_key.empty()) {
+    Result<std::optional<AppendResult>> duplicate = FindDuplicate(request, batch);
+    if (!duplicate.ok()) return AppendOutcome{duplicate.status(), {}, 0};
+    if (duplicate->has_value()) {
+      const uint32_t last_version = (*duplicate)->last_version;
+      return AppendOutcome{Status::Ok(), std::move(**duplicate), last_version};
+    }
+  }
+  const Result<uint32_t> current = CurrentVersion(request.stream, *batch);
+  if (!current.ok()) return AppendOutcome{current.status(), {}, 0};
+  const uint32_t version = *current;
+  if (!request.expected.is_any() && request.expected.version() != version) {
+    return AppendOutcome{
+        Aborted("stream '" + request.stream + "' is at version " + std::to_string(version) +
+                ", expected " + std::to_string(request.expected.version()))
+            .WithReason("version_conflict"),
+        {},
+        version};
+  }
+  const size_t count = request.events.size();
+  if (version > std::numeric_limits<uint32_t>::max() - count) {
+    return AppendOutcome{ResourceExhausted("stream '" + request.stream + "' is full"), {}, version};
+  }
+  // Encode every event before touching the batch, so that a refused one leaves no trace.
+  std::vector<std::string> encoded;
+  encoded.reserve(count);
+  Hash256 chain = batch->chain_hash;
+  std::string chain_hex = HexOf(chain);
+  EventEnvelope envelope;
+  envelope.stream = request.stream;
+  envelope.recorded_at = batch->recorded_at;
+  envelope.idempotency_key = request.idempotency_key;
+  for (size_t index = 0; index < count; ++index) {
+    NewEvent& event = request.events[index];
+    envelope.position = batch->next_position + index;
+    envelope.version = version + 1 + static_cast<uint32_t>(index);
+    envelope.type = std::move(event.type);
+    envelope.schema = event.schema;
+    envelope.occurred_at = event.occurred_at;
+    envelope.actor = std::move(event.actor);
+    envelope.correlation_id = std::move(event.correlation_id);
+    envelope.causation_id = std::move(event.causation_id);
+    envelope.data = std::move(event.data);
+    envelope.prev_hash = std::move(chain_hex);
+    std::string bytes = EncodeEnvelopeForHash(envelope);
+    chain = ChainHash(chain, bytes);
+    chain_hex = HexOf(chain);
+    AppendHashMember(&bytes, chain_hex);
+    if (bytes.size() > kEventBytesMax) {
+      return AppendOutcome{
+          ResourceExhausted("event " + std::to_string(index) + " is " +
+                            std::to_string(bytes.size()) + " bytes encoded, over kEventBytesMax"),
+          {},
+          version};
+    }
+    encoded.push_back(std::move(bytes));
+  }
+  const uint64_t first_position = batch->next_position;
+  for (size_t index = 0; index < count; ++index) {
+    const std::string position_key = EventKey(first_position + index);
+    batch->write_batch.Put(events, position_key, encoded[index]);
+    batch->write_batch.Put(streams, StreamKey(request.stream, version + 1 + index), position_key);
+  }
+  AppendResult result{request.stream,
+                      version + 1,
+                      version + static_cast<uint32_t>(count),
+                      first_position,
+                      first_position + count - 1,
+                      false};
+  if (!request.idempotency_key.empty()) {
+    batch->write_batch.Put(idempotency, request.idempotency_key,
+                           EncodeIdempotencyRecord({first_position, result.first_version,
+                                                    static_cast<uint32_t>(count), request.stream}));
+    batch->idempotency[request.idempotency_key] = result;
+  }
+  batch->heads[request.stream] = result.last_version;
+  batch->next_position += count;
+  batch->chain_hash = chain;
+  batch->events_written += count;
+  batch->outcome_needs_write = true;
+  const uint32_t last_version = result.last_version;
+  return AppendOutcome{Status::Ok(), std::move(result), last_version};
+}
+
+}  // namespace yiwang
