@@ -15,11 +15,16 @@ namespace {
 // How a case closed from `status` ended (CaseClosed.result_code).
 std::string_view ResultCodeOf(CaseStatus status) {
   switch (status) {
-    case S::kDenied: return kResultDenied;
-    case S::kNotAccepted: return kResultNotAccepted;
-    case S::kWithdrawn: return kResultWithdrawn;
-    case S::kMaterialsRequested: return kResultNotSupplemented;
-    default: return kResultApproved;  // Delivered
+    case S::kDenied:
+      return kResultDenied;
+    case S::kNotAccepted:
+      return kResultNotAccepted;
+    case S::kWithdrawn:
+      return kResultWithdrawn;
+    case S::kMaterialsRequested:
+      return kResultNotSupplemented;
+    default:
+      return kResultApproved;  // Delivered
   }
 }
 

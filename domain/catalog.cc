@@ -159,20 +159,34 @@ Status ReadMaterials(value json, const std::string& field, std::vector<Material>
 
 Status ReadItemMember(int index, value json, const std::string& field, CatalogItem* item) {
   switch (index) {
-    case 0: return ReadString(json, field, &item->code);
-    case 1: return ReadString(json, field, &item->name);
-    case 2: return ReadInt(json, field, &item->level);
-    case 3: return ReadString(json, field, &item->department);
-    case 4: return ReadStringArray(json, field, &item->conditions);
-    case 5: return ReadMaterials(json, field, &item->materials);
-    case 6: return ReadInt(json, field, &item->baseline_materials);
-    case 7: return ReadInt(json, field, &item->legal_days);
-    case 8: return ReadInt(json, field, &item->promised_days);
-    case 9: return ReadBool(json, field, &item->immediate);
-    case 10: return ReadStringArray(json, field, &item->channels);
-    case 11: return ReadBool(json, field, &item->one_window);
-    case 12: return ReadBool(json, field, &item->needs_site_visit);
-    default: return Internal("catalog member index out of range");
+    case 0:
+      return ReadString(json, field, &item->code);
+    case 1:
+      return ReadString(json, field, &item->name);
+    case 2:
+      return ReadInt(json, field, &item->level);
+    case 3:
+      return ReadString(json, field, &item->department);
+    case 4:
+      return ReadStringArray(json, field, &item->conditions);
+    case 5:
+      return ReadMaterials(json, field, &item->materials);
+    case 6:
+      return ReadInt(json, field, &item->baseline_materials);
+    case 7:
+      return ReadInt(json, field, &item->legal_days);
+    case 8:
+      return ReadInt(json, field, &item->promised_days);
+    case 9:
+      return ReadBool(json, field, &item->immediate);
+    case 10:
+      return ReadStringArray(json, field, &item->channels);
+    case 11:
+      return ReadBool(json, field, &item->one_window);
+    case 12:
+      return ReadBool(json, field, &item->needs_site_visit);
+    default:
+      return Internal("catalog member index out of range");
   }
 }
 

@@ -24,8 +24,8 @@ bool IsInPersonChannel(std::string_view channel);  // window, kiosk, partner
 enum class ServiceLevel : int { kProvince = 2, kCity = 3, kCounty = 4 };
 
 struct Material {
-  std::string code;            // "M01"
-  std::string name;            // "居民身份证"
+  std::string code;                // "M01"
+  std::string name;                // "居民身份证"
   bool original_required = false;  // original must be shown at the window (交验原件)
   bool operator==(const Material&) const = default;
 };
@@ -34,19 +34,19 @@ inline constexpr size_t kCatalogMaterialsMax = 64;
 inline constexpr int kPromisedDaysMax = 365;
 
 struct CatalogItem {
-  std::string code;        // unified item code (事项编码)
-  std::string name;        // "居民身份证申领"
-  int level = 3;           // ServiceLevel value: 2 province, 3 city, 4 county
-  std::string department;  // owning department code, e.g. "330100-GA-HZ"
+  std::string code;                     // unified item code (事项编码)
+  std::string name;                     // "居民身份证申领"
+  int level = 3;                        // ServiceLevel value: 2 province, 3 city, 4 county
+  std::string department;               // owning department code, e.g. "330100-GA-HZ"
   std::vector<std::string> conditions;  // 办理条件
   std::vector<Material> materials;      // required materials now
   int baseline_materials = 0;           // materials required before the reform (for 材料减少)
   int legal_days = 0;                   // 法定时限, working days
-  int promised_days = 0;                // 承诺时限, working days, <= legal_days; 0 for 即办件
-  bool immediate = false;               // 即办件: decided the working day it is accepted
-  std::vector<std::string> channels;    // allowed channels (kChannels values)
-  bool one_window = false;              // 一窗通办
-  bool needs_site_visit = false;        // the applicant must appear once in person (e.g. photo)
+  int promised_days = 0;              // 承诺时限, working days, <= legal_days; 0 for 即办件
+  bool immediate = false;             // 即办件: decided the working day it is accepted
+  std::vector<std::string> channels;  // allowed channels (kChannels values)
+  bool one_window = false;            // 一窗通办
+  bool needs_site_visit = false;      // the applicant must appear once in person (e.g. photo)
   bool operator==(const CatalogItem&) const = default;
 
   bool AllowsChannel(std::string_view channel) const;

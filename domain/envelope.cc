@@ -57,7 +57,8 @@ Status ReadTimestamp(simdjson::ondemand::value value, Timestamp* out, std::strin
   std::string_view text;
   YIWANG_RETURN_IF_ERROR(ReadInto(value.get_string(), &text, member));
   Result<Timestamp> parsed = ParseTimestamp(text);
-  if (!parsed.ok()) return Malformed("member '" + std::string(member) + "': " + parsed.status().message());
+  if (!parsed.ok())
+    return Malformed("member '" + std::string(member) + "': " + parsed.status().message());
   *out = *parsed;
   return Status::Ok();
 }
@@ -191,7 +192,8 @@ Result<EventEnvelope> DecodeEnvelope(std::string_view bytes) {
   }
   if (seen != (1u << 11) - 1) return Malformed("a required member is missing");
   if (event.position == 0) return Malformed("position must be at least 1");
-  if (event.stream.empty() || event.stream.size() > kStreamIdBytesMax) return Malformed("bad stream id");
+  if (event.stream.empty() || event.stream.size() > kStreamIdBytesMax)
+    return Malformed("bad stream id");
   if (event.prev_hash.size() != kHashHexLength || !IsLowerHex(event.prev_hash) ||
       event.hash.size() != kHashHexLength || !IsLowerHex(event.hash)) {
     return Malformed("prev_hash and hash must be 64 lowercase hex digits");

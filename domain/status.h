@@ -80,11 +80,15 @@ class [[nodiscard]] Status {
 inline Status InvalidArgument(std::string message, std::string field = {}) {
   return Status(StatusCode::kInvalidArgument, std::move(message), std::move(field));
 }
-inline Status NotFound(std::string message) { return Status(StatusCode::kNotFound, std::move(message)); }
+inline Status NotFound(std::string message) {
+  return Status(StatusCode::kNotFound, std::move(message));
+}
 inline Status FailedPrecondition(std::string message) {
   return Status(StatusCode::kFailedPrecondition, std::move(message));
 }
-inline Status Aborted(std::string message) { return Status(StatusCode::kAborted, std::move(message)); }
+inline Status Aborted(std::string message) {
+  return Status(StatusCode::kAborted, std::move(message));
+}
 inline Status PermissionDenied(std::string message) {
   return Status(StatusCode::kPermissionDenied, std::move(message));
 }
@@ -97,15 +101,19 @@ inline Status ResourceExhausted(std::string message) {
 inline Status Unavailable(std::string message) {
   return Status(StatusCode::kUnavailable, std::move(message));
 }
-inline Status DataLoss(std::string message) { return Status(StatusCode::kDataLoss, std::move(message)); }
-inline Status Internal(std::string message) { return Status(StatusCode::kInternal, std::move(message)); }
+inline Status DataLoss(std::string message) {
+  return Status(StatusCode::kDataLoss, std::move(message));
+}
+inline Status Internal(std::string message) {
+  return Status(StatusCode::kInternal, std::move(message));
+}
 
 // A value or the Status that explains why there is none. Accessing the value of a failed
 // Result is a programmer error (asserted).
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!status_.ok() && "a Result without a value needs a non-OK status");
     if (status_.ok()) status_ = Internal("Result built from an OK status without a value");
@@ -139,8 +147,8 @@ class [[nodiscard]] Result {
 }  // namespace yiwang
 
 // Returns early from the enclosing function when `expr` (a Status) is not OK.
-#define YIWANG_RETURN_IF_ERROR(expr)            \
-  do {                                          \
-    ::yiwang::Status yiwang_status_ = (expr);   \
+#define YIWANG_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::yiwang::Status yiwang_status_ = (expr);        \
     if (!yiwang_status_.ok()) return yiwang_status_; \
   } while (false)

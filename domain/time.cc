@@ -42,7 +42,8 @@ CivilDate CivilFromDays(int64_t days) {
   const int64_t day_of_era = days - era * 146097;
   const int64_t year_of_era =
       (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  const int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const int64_t day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
   const int64_t month_index = (5 * day_of_year + 2) / 153;
   const int day = static_cast<int>(day_of_year - (153 * month_index + 2) / 5 + 1);
   const int month = static_cast<int>(month_index < 10 ? month_index + 3 : month_index - 9);
@@ -65,15 +66,17 @@ bool IsValidDate(int year, int month, int day) {
   return day <= days;
 }
 
-CivilDate AddDays(CivilDate date, int64_t days) { return CivilFromDays(DaysFromCivil(date) + days); }
+CivilDate AddDays(CivilDate date, int64_t days) {
+  return CivilFromDays(DaysFromCivil(date) + days);
+}
 
 std::string FormatTimestamp(Timestamp time) {
   const int64_t days = FloorDiv(time.unix_ms, kMillisPerDay);
   const int64_t ms_of_day = time.unix_ms - days * kMillisPerDay;
   const CivilDate date = CivilFromDays(days);
   char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", date.year, date.month,
-                date.day, static_cast<int>(ms_of_day / 3'600'000),
+  std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", date.year,
+                date.month, date.day, static_cast<int>(ms_of_day / 3'600'000),
                 static_cast<int>(ms_of_day / 60'000 % 60), static_cast<int>(ms_of_day / 1000 % 60),
                 static_cast<int>(ms_of_day % 1000));
   return buffer;
@@ -82,14 +85,13 @@ std::string FormatTimestamp(Timestamp time) {
 Result<Timestamp> ParseTimestamp(std::string_view text) {
   // yyyy-mm-ddThh:mm:ss[.mmm]Z
   int year, month, day, hour, minute, second, millis = 0;
-  const bool shape_ok = (text.size() == 20 || text.size() == 24) && text[4] == '-' &&
-                        text[7] == '-' && text[10] == 'T' && text[13] == ':' && text[16] == ':' &&
-                        text.back() == 'Z' && ParseFixedDigits(text, 0, 4, &year) &&
-                        ParseFixedDigits(text, 5, 2, &month) && ParseFixedDigits(text, 8, 2, &day) &&
-                        ParseFixedDigits(text, 11, 2, &hour) &&
-                        ParseFixedDigits(text, 14, 2, &minute) &&
-                        ParseFixedDigits(text, 17, 2, &second) &&
-                        (text.size() == 20 || (text[19] == '.' && ParseFixedDigits(text, 20, 3, &millis)));
+  const bool shape_ok =
+      (text.size() == 20 || text.size() == 24) && text[4] == '-' && text[7] == '-' &&
+      text[10] == 'T' && text[13] == ':' && text[16] == ':' && text.back() == 'Z' &&
+      ParseFixedDigits(text, 0, 4, &year) && ParseFixedDigits(text, 5, 2, &month) &&
+      ParseFixedDigits(text, 8, 2, &day) && ParseFixedDigits(text, 11, 2, &hour) &&
+      ParseFixedDigits(text, 14, 2, &minute) && ParseFixedDigits(text, 17, 2, &second) &&
+      (text.size() == 20 || (text[19] == '.' && ParseFixedDigits(text, 20, 3, &millis)));
   if (!shape_ok || !IsValidDate(year, month, day) || hour > 23 || minute > 59 || second > 59) {
     return InvalidArgument("expected an ISO 8601 UTC time like 2026-11-27T09:31:05.123Z, got '" +
                            std::string(text.substr(0, 40)) + "'");
@@ -107,11 +109,11 @@ std::string FormatDate(CivilDate date) {
 
 Result<CivilDate> ParseDate(std::string_view text) {
   int year, month, day;
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-' || !ParseFixedDigits(text, 0, 4, &year) ||
-      !ParseFixedDigits(text, 5, 2, &month) || !ParseFixedDigits(text, 8, 2, &day) ||
-      !IsValidDate(year, month, day)) {
-    return InvalidArgument("expected a date like 2026-11-27, got '" + std::string(text.substr(0, 40)) +
-                           "'");
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-' ||
+      !ParseFixedDigits(text, 0, 4, &year) || !ParseFixedDigits(text, 5, 2, &month) ||
+      !ParseFixedDigits(text, 8, 2, &day) || !IsValidDate(year, month, day)) {
+    return InvalidArgument("expected a date like 2026-11-27, got '" +
+                           std::string(text.substr(0, 40)) + "'");
   }
   return CivilDate{year, month, day};
 }

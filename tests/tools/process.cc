@@ -1,0 +1,126 @@
+#include "tests/tools/process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <random>
+#include <regex>
+
+namespace yiwang::testing {
+namespace {
+
+constexpr int kStartupTimeoutMs = 30'000;
+
+std::vector<char*> Argv(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(YIWANG_BINARY));
+  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  return argv;
+}
+
+std::string ReadAll(int fd) {
+  std::string text;
+  char buffer[65536];
+  ssize_t count;
+  while ((count = ::read(fd, buffer, sizeof(buffer))) > 0) text.append(buffer, count);
+  return text;
+}
+
+int ExitCode(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+}  // namespace
+
+CommandResult RunYiwang(const std::vector<std::string>& args) {
+  TempDir scratch;
+  const std::string out_path = (scratch.path() / "out").string();
+  const std::string err_path = (scratch.path() / "err").string();
+  std::vector<char*> argv = Argv(args);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(out, STDOUT_FILENO);
+    dup2(err, STDERR_FILENO);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  CommandResult result;
+  result.exit_code = ExitCode(status);
+  int out = ::open(out_path.c_str(), O_RDONLY);
+  int err = ::open(err_path.c_str(), O_RDONLY);
+  result.out = ReadAll(out);
+  result.err = ReadAll(err);
+  ::close(out);
+  ::close(err);
+  return result;
+}
+
+ServerProcess::ServerProcess(std::vector<std::string> args) {
+  args.insert(args.begin(), "serve");
+  std::vector<char*> argv = Argv(args);
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) return;
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(pipe_fds[1], STDOUT_FILENO);
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  ::close(pipe_fds[1]);
+  const std::regex serving("serving on http://[^ ]+:([0-9]+)");
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kStartupTimeoutMs);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd poll_fd{pipe_fds[0], POLLIN, 0};
+    if (::poll(&poll_fd, 1, 100) <= 0) continue;
+    char buffer[4096];
+    ssize_t count = ::read(pipe_fds[0], buffer, sizeof(buffer));
+    if (count <= 0) break;  // the server exited
+    output_.append(buffer, count);
+    std::smatch match;
+    if (std::regex_search(output_, match, serving)) {
+      port_ = std::atoi(match[1].str().c_str());
+      break;
+    }
+  }
+  ::close(pipe_fds[0]);
+}
+
+int ServerProcess::Stop() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return ExitCode(status);
+}
+
+ServerProcess::~ServerProcess() { Stop(); }
+
+TempDir::TempDir() {
+  std::random_device random;
+  path_ = std::filesystem::temp_directory_path() /
+          ("yiwang-test-" + std::to_string(getpid()) + "-" + std::to_string(random()));
+  std::filesystem::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+}  // namespace yiwang::testing

@@ -1,0 +1,51 @@
+// Test helpers that run the built `yiwang` binary as a separate process, as a user would.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace yiwang::testing {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs `yiwang args…` to completion.
+CommandResult RunYiwang(const std::vector<std::string>& args);
+
+// `yiwang serve …` in the background. The constructor waits for the "serving on" line and
+// parses the port; the destructor sends SIGTERM and waits.
+class ServerProcess {
+ public:
+  explicit ServerProcess(std::vector<std::string> args);
+  ~ServerProcess();
+  bool started() const { return port_ > 0; }
+  int port() const { return port_; }
+  // Sends SIGTERM, waits, returns the exit code.
+  int Stop();
+  const std::string& startup_output() const { return output_; }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::string output_;
+};
+
+// A fresh directory under the system temp dir, removed on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+  std::string str() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace yiwang::testing

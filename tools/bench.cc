@@ -1,0 +1,26 @@
+// `yiwang bench <name>`: dispatches to the benchmark; each prints one line per figure.
+#include <cstdio>
+#include <string_view>
+
+#include "tools/commands.h"
+
+namespace yiwang::tools {
+
+int RunBench(int argc, char** argv) {
+  constexpr char kUsage[] =
+      "usage: yiwang bench <name> [flags]\n"
+      "\n"
+      "  append   event store append throughput and commit latency, beside raw RocksDB\n"
+      "\n"
+      "`yiwang bench <name> --help` describes its flags.\n";
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  const std::string_view name = argv[1];
+  if (name == "append") return RunBenchAppend(argc - 1, argv + 1);
+  std::fprintf(stderr, "yiwang bench: unknown benchmark '%s'\n\n%s", argv[1], kUsage);
+  return 2;
+}
+
+}  // namespace yiwang::tools

@@ -1,0 +1,25 @@
+// Start-up pieces shared by the subcommands: reading data files, the demo catalog.
+#pragma once
+
+#include <string>
+
+#include "domain/calendar.h"
+#include "domain/status.h"
+#include "eventstore/event_store.h"
+
+namespace yiwang::tools {
+
+Result<Durability> ParseDurability(const std::string& text);
+
+// The built-in calendar years plus every <year>.txt in `extra_dir` (when not empty). A year in
+// both is an error: an operator's file must not silently replace the shipped notice.
+Result<WorkingCalendar> LoadCalendar(const std::string& extra_dir);
+
+// Publishes each demo catalog item whose stream does not exist yet as a CatalogItemPublished
+// event (idempotent: a second start publishes nothing). Returns how many were published.
+Result<int> PublishDemoCatalog(EventStore* store);
+
+// The whole file, or kNotFound / kUnavailable naming the path.
+Result<std::string> ReadFile(const std::string& path);
+
+}  // namespace yiwang::tools
