@@ -193,14 +193,18 @@ std::variant<CommandOutcome, CommandError> CommandHandler::HandleOnce(const Comm
     Result<CaseState> loaded = LoadCase(request.case_number);
     if (!loaded.ok()) return ErrorOf(loaded.status());
     state = std::move(loaded).value();
+    Result<CatalogItem> found = LoadCatalogItem(state.service_code);
+    if (found.ok()) item = std::move(found).value();
+    if (request.authorize) {
+      Status allowed = request.authorize(state, item.has_value() ? &*item : nullptr);
+      if (!allowed.ok()) return ErrorOf(std::move(allowed));
+    }
     if (request.if_match.has_value() && *request.if_match != state.version) {
       return ErrorOf(Aborted("the case is at version " + std::to_string(state.version) + ", not " +
                              std::to_string(*request.if_match))
                          .WithReason("version_conflict"),
                      state.version);
     }
-    Result<CatalogItem> found = LoadCatalogItem(state.service_code);
-    if (found.ok()) item = std::move(found).value();
     context.order_id = RandomText(16, "0123456789abcdef");
     context.rectification_id = RandomText(16, "0123456789abcdef");
   }

@@ -30,6 +30,10 @@ struct CommandRequest {
   std::optional<uint32_t> if_match;  // the version the client pinned
   std::string idempotency_key;       // optional; scoped by the caller (e.g. per token)
   std::string correlation_id;
+  // Called with the loaded case (and its catalog item, when known) before the command is
+  // decided; a non-OK Status refuses the command unchanged. The HTTP layer checks role scopes
+  // here (a citizen's own case, an officer's department). Not called for submit.
+  std::function<Status(const CaseState&, const CatalogItem*)> authorize;
 };
 
 struct CommandOutcome {

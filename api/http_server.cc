@@ -7,13 +7,12 @@
 #include <thread>
 
 #include "api/errors.h"
+#include "api/internal/routes.h"
 #include "api/log.h"
 #include "domain/json.h"
 
 namespace yiwang::api {
 namespace {
-
-constexpr std::string_view kJsonType = "application/json; charset=utf-8";
 
 void WriteCatalogEntry(const projections::CatalogEntry& entry, JsonWriter* writer) {
   const CatalogItem& item = entry.item;
@@ -46,6 +45,10 @@ void WriteCatalogEntry(const projections::CatalogEntry& entry, JsonWriter* write
       .EndObject();
 }
 
+}  // namespace
+
+namespace internal {
+
 void SendJson(httplib::Response& response, int status, std::string body) {
   response.status = status;
   response.set_content(std::move(body), std::string(kJsonType));
@@ -55,7 +58,10 @@ void SendError(httplib::Response& response, const Status& status) {
   SendJson(response, HttpStatusFor(status), ErrorBody(status));
 }
 
-}  // namespace
+}  // namespace internal
+
+using internal::SendError;
+using internal::SendJson;
 
 struct HttpServer::Impl {
   HttpServerOptions options;
@@ -69,6 +75,7 @@ struct HttpServer::Impl {
 };
 
 void HttpServer::Impl::Routes() {
+  internal::RegisterCommandRoutes(server, dependencies);
   server.Get("/healthz", [this](const httplib::Request&, httplib::Response& response) {
     HealthInfo health = dependencies.health ? dependencies.health() : HealthInfo{};
     JsonWriter writer;

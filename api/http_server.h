@@ -2,6 +2,7 @@
 //   GET /healthz                 liveness plus the log head
 //   GET /api/v1/catalog          the service catalog (read model)
 //   GET /api/v1/catalog/{code}   one item
+//   POST /api/v1/cases, POST /api/v1/cases/{no}/{action}   every case command (bearer tokens)
 // Every other path answers 404 with the §8 error body; every request is logged in one line.
 //
 // The server owns its listening socket and worker threads; the read models and callbacks it is
@@ -16,6 +17,8 @@
 #include <memory>
 #include <string>
 
+#include "api/auth.h"
+#include "api/command_handler.h"
 #include "domain/status.h"
 #include "projections/catalog_view.h"
 
@@ -44,6 +47,9 @@ struct HealthInfo {
 struct HttpServerDependencies {
   const projections::CatalogView* catalog = nullptr;
   std::function<HealthInfo()> health;
+  // The write side and the tokens; without them the command routes answer 503.
+  CommandHandler* commands = nullptr;
+  const TokenRegistry* tokens = nullptr;
 };
 
 class HttpServer {

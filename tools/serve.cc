@@ -8,6 +8,8 @@
 #include <sstream>
 #include <thread>
 
+#include "api/auth.h"
+#include "api/command_handler.h"
 #include "api/http_server.h"
 #include "api/log.h"
 #include "domain/builtin_data.h"
@@ -31,6 +33,7 @@ constexpr char kUsage[] =
     "  --durability MODE      fsync (default): acknowledge after the disk sync; os: page cache\n"
     "  --demo                 publish the demo catalog on first start (loopback addresses only)\n"
     "  --calendar-dir DIR     extra working-day calendar years (<year>.txt) beside the built-in\n"
+    "  --auth-file FILE       bearer tokens as hashed secrets (format in api/README.md)\n"
     "  --threads N            HTTP worker threads, the bound on open connections (default 64)\n"
     "  --body-limit BYTES     largest request body accepted (default 1048576)\n"
     "  --log-level LEVEL      debug|info|warning|error (default info)\n";
@@ -126,10 +129,10 @@ int Fail(const Status& status) {
 }  // namespace
 
 int RunServe(int argc, char** argv) {
-  Result<Flags> parsed = Flags::Parse(
-      argc, argv,
-      {"listen", "data", "durability", "calendar-dir", "threads", "body-limit", "log-level"},
-      {"demo", "help"});
+  Result<Flags> parsed = Flags::Parse(argc, argv,
+                                      {"listen", "data", "durability", "calendar-dir", "auth-file",
+                                       "threads", "body-limit", "log-level"},
+                                      {"demo", "help"});
   if (!parsed.ok()) return UsageError("serve", parsed.status().message(), kUsage);
   const Flags& flags = *parsed;
   if (flags.Has("help")) {
@@ -172,6 +175,8 @@ int RunServe(int argc, char** argv) {
 
   Result<WorkingCalendar> calendar = LoadCalendar(flags.Get("calendar-dir"));
   if (!calendar.ok()) return Fail(calendar.status());
+  Result<api::TokenRegistry> tokens = LoadTokens(flags.Get("auth-file"), demo);
+  if (!tokens.ok()) return Fail(tokens.status());
 
   const sigset_t stop_signals = BlockStopSignals();
   signal(SIGPIPE, SIG_IGN);  // a client or a reader of stdout going away is not our end
@@ -193,8 +198,11 @@ int RunServe(int argc, char** argv) {
   if (Status status = follower.CatchUp(store->HeadPosition()); !status.ok()) return Fail(status);
   follower.StartLive();
 
+  api::CommandHandler commands(store.get(), &*calendar, api::CommandHandlerOptions{});
   api::HttpServerDependencies dependencies;
   dependencies.catalog = &catalog;
+  dependencies.commands = &commands;
+  dependencies.tokens = &*tokens;
   EventStore* store_pointer = store.get();
   dependencies.health = [store_pointer, &catalog] {
     return api::HealthInfo{store_pointer->HeadPosition(), store_pointer->HeadHash(),

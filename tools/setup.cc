@@ -49,6 +49,19 @@ Result<WorkingCalendar> LoadCalendar(const std::string& extra_dir) {
   return calendar;
 }
 
+Result<api::TokenRegistry> LoadTokens(const std::string& auth_file, bool demo) {
+  api::TokenRegistry tokens = api::TokenRegistry::Empty();
+  if (!auth_file.empty()) {
+    Result<std::string> text = ReadFile(auth_file);
+    if (!text.ok()) return text.status();
+    Result<api::TokenRegistry> parsed = api::TokenRegistry::FromFile(*text);
+    if (!parsed.ok()) return InvalidArgument(auth_file + ": " + parsed.status().message());
+    tokens = std::move(parsed).value();
+  }
+  if (demo) tokens.AddDemoTokens();
+  return tokens;
+}
+
 Result<int> PublishDemoCatalog(EventStore* store) {
   Result<std::vector<CatalogItem>> items = ParseCatalogFile(BuiltinDemoCatalog());
   if (!items.ok()) return Internal("built-in demo catalog: " + items.status().message());

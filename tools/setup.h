@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "api/auth.h"
 #include "domain/calendar.h"
 #include "domain/status.h"
 #include "eventstore/event_store.h"
@@ -18,6 +19,9 @@ Result<WorkingCalendar> LoadCalendar(const std::string& extra_dir);
 // Publishes each demo catalog item whose stream does not exist yet as a CatalogItemPublished
 // event (idempotent: a second start publishes nothing). Returns how many were published.
 Result<int> PublishDemoCatalog(EventStore* store);
+
+// The tokens of `auth_file` (when not empty) plus, with `demo`, the fixed demo tokens.
+Result<api::TokenRegistry> LoadTokens(const std::string& auth_file, bool demo);
 
 // The whole file, or kNotFound / kUnavailable naming the path.
 Result<std::string> ReadFile(const std::string& path);

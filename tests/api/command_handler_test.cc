@@ -31,6 +31,19 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+CommandRequest MakeRequest(std::string case_number, CaseCommand command, Actor actor,
+                           std::optional<uint32_t> if_match, std::string idempotency_key,
+                           std::string correlation_id) {
+  CommandRequest request;
+  request.case_number = std::move(case_number);
+  request.command = std::move(command);
+  request.actor = std::move(actor);
+  request.if_match = if_match;
+  request.idempotency_key = std::move(idempotency_key);
+  request.correlation_id = std::move(correlation_id);
+  return request;
+}
+
 Actor Citizen() { return Actor{"citizen-1", "citizen", "", "online", ""}; }
 Actor Officer() {
   return Actor{"officer-0192", "officer", "330106-GA-HZ", "window", "330106-HALL-01"};
@@ -78,7 +91,8 @@ class CommandHandlerTest : public ::testing::Test {
   }
 
   CommandOutcome Run(const std::string& case_number, CaseCommand command, Actor actor = Officer()) {
-    CommandRequest request{case_number, std::move(command), std::move(actor), std::nullopt, "", ""};
+    CommandRequest request =
+        MakeRequest(case_number, std::move(command), std::move(actor), std::nullopt, "", "");
     auto outcome = handler_->Handle(request);
     if (auto* error = std::get_if<CommandError>(&outcome)) {
       ADD_FAILURE() << error->status.ToString();
@@ -149,21 +163,22 @@ TEST_F(CommandHandlerTest, IfMatchPinsTheVersionAndWritesNothingOnMismatch) {
   const std::string number = Run("", Submission(), Citizen()).case_number;
   const uint64_t head = store_->HeadPosition();
   CommandError error =
-      RunExpectingError(CommandRequest{number, AcceptCommand{"A-1", false}, Officer(), 7, "", ""});
+      RunExpectingError(MakeRequest(number, AcceptCommand{"A-1", false}, Officer(), 7, "", ""));
   EXPECT_EQ(error.status.code(), StatusCode::kAborted);
   EXPECT_EQ(error.status.reason(), "version_conflict");
   EXPECT_EQ(error.actual_version, 1u);
   EXPECT_EQ(store_->HeadPosition(), head);
 
   auto matched =
-      handler_->Handle(CommandRequest{number, AcceptCommand{"A-1", false}, Officer(), 1, "", ""});
+      handler_->Handle(MakeRequest(number, AcceptCommand{"A-1", false}, Officer(), 1, "", ""));
   ASSERT_TRUE(std::holds_alternative<CommandOutcome>(matched));
   EXPECT_EQ(std::get<CommandOutcome>(matched).version, 2u);
 }
 
 TEST_F(CommandHandlerTest, ARepeatedIdempotencyKeyReturnsTheOriginalAndWritesNothing) {
   const std::string number = Run("", Submission(), Citizen()).case_number;
-  CommandRequest request{number, AcceptCommand{"A-1", false}, Officer(), std::nullopt, "key-1", ""};
+  CommandRequest request =
+      MakeRequest(number, AcceptCommand{"A-1", false}, Officer(), std::nullopt, "key-1", "");
   auto first = handler_->Handle(request);
   ASSERT_TRUE(std::holds_alternative<CommandOutcome>(first));
   const uint64_t head = store_->HeadPosition();
@@ -182,23 +197,23 @@ TEST_F(CommandHandlerTest, RefusalsChangeNothing) {
   const uint64_t head = store_->HeadPosition();
 
   CommandError illegal =
-      RunExpectingError(CommandRequest{number, ApproveCommand{""}, Officer(), {}, "", ""});
+      RunExpectingError(MakeRequest(number, ApproveCommand{""}, Officer(), {}, "", ""));
   EXPECT_EQ(illegal.status.code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(illegal.status.reason(), "illegal_transition");
 
   CommandError unknown = RunExpectingError(
-      CommandRequest{"3301062026030299999", AcceptCommand{"A", false}, Officer(), {}, "", ""});
+      MakeRequest("3301062026030299999", AcceptCommand{"A", false}, Officer(), {}, "", ""));
   EXPECT_EQ(unknown.status.code(), StatusCode::kNotFound);
 
   SubmitCommand bad_id = Submission();
   bad_id.applicant.id_number = "110105194912310021";  // wrong check character
-  CommandError invalid = RunExpectingError(CommandRequest{"", bad_id, Citizen(), {}, "", ""});
+  CommandError invalid = RunExpectingError(MakeRequest("", bad_id, Citizen(), {}, "", ""));
   EXPECT_EQ(invalid.status.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(invalid.status.field(), "applicant.id_number");
 
   SubmitCommand unknown_item = Submission();
   unknown_item.service_code = "NO-SUCH-ITEM";
-  CommandError no_item = RunExpectingError(CommandRequest{"", unknown_item, Citizen(), {}, "", ""});
+  CommandError no_item = RunExpectingError(MakeRequest("", unknown_item, Citizen(), {}, "", ""));
   EXPECT_EQ(no_item.status.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(no_item.status.reason(), "unknown_item");
 
@@ -214,8 +229,8 @@ TEST_F(CommandHandlerTest, ConcurrentCommandsOnOneCaseHaveExactlyOneWinner) {
   std::vector<std::thread> officers;
   for (int index = 0; index < 8; ++index) {
     officers.emplace_back([&, index] {
-      auto outcome = handler_->Handle(CommandRequest{
-          number, AcceptCommand{"A-" + std::to_string(index), false}, Officer(), {}, "", ""});
+      auto outcome = handler_->Handle(MakeRequest(
+          number, AcceptCommand{"A-" + std::to_string(index), false}, Officer(), {}, "", ""));
       if (std::holds_alternative<CommandOutcome>(outcome)) {
         ++accepted;
       } else {

@@ -1,0 +1,282 @@
+// End-to-end: case commands over real HTTP against the built `yiwang serve`, with demo tokens and
+// an auth file of hashed secrets.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <fstream>
+
+#include "eventstore/digest.h"
+#include "tests/tools/process.h"
+
+namespace yiwang::testing {
+namespace {
+
+constexpr char kCitizenId[] = "11010519491231002X";  // the demo citizen's number
+
+std::string Field(const std::string& body, const std::string& name) {
+  const std::string needle = "\"" + name + "\":";
+  size_t at = body.find(needle);
+  if (at == std::string::npos) return "";
+  at += needle.size();
+  if (body[at] == '"') {
+    const size_t end = body.find('"', at + 1);
+    return body.substr(at + 1, end - at - 1);
+  }
+  const size_t end = body.find_first_of(",}", at);
+  return body.substr(at, end - at);
+}
+
+class CommandsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // A second citizen and an officer of another department, as hashed secrets.
+    auth_file_ = (data_.path() / "tokens.json").string();
+    std::ofstream(auth_file_)
+        << R"({"tokens":[{"sha256":")" << Sha256Hex("other-citizen")
+        << R"(","role":"citizen","subject":"citizen-2","id_number":"110105194912310046"},)"
+        << R"({"sha256":")" << Sha256Hex("traffic-officer")
+        << R"(","role":"officer","subject":"officer-jj","department":"330100-GA-JJ"}]})";
+    server_ = std::make_unique<ServerProcess>(std::vector<std::string>{
+        "--demo", "--listen", "127.0.0.1:0", "--data", (data_.path() / "db").string(),
+        "--durability", "os", "--auth-file", auth_file_});
+    ASSERT_TRUE(server_->started()) << server_->startup_output();
+  }
+
+  httplib::Result Post(const std::string& path, const std::string& body, const std::string& token,
+                       httplib::Headers headers = {}) {
+    httplib::Client client("127.0.0.1", server_->port());
+    client.set_read_timeout(10, 0);
+    if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+    return client.Post(path, headers, body, "application/json");
+  }
+
+  std::string Submit(const std::string& token = "demo-citizen") {
+    httplib::Result result = Post("/api/v1/cases", SubmitBody(), token);
+    EXPECT_TRUE(result);
+    if (!result) return "";
+    EXPECT_EQ(result->status, 201) << result->body;
+    return Field(result->body, "case_number");
+  }
+
+  static std::string SubmitBody(const std::string& id = kCitizenId) {
+    return R"({"service_code":"GA-JZZ-SL","channel":"online","applicant":{"id_number":")" + id +
+           R"(","name":"张三","phone":"13800000000"},"materials":["M01","M02","M03","M04"],"form":{"reason":"就业"}})";
+  }
+
+  std::string ExportLog() {
+    CommandResult exported = RunYiwang({"export", "--data", (data_.path() / "db").string()});
+    EXPECT_EQ(exported.exit_code, 0) << exported.err;
+    return exported.out;
+  }
+
+  TempDir data_;
+  std::string auth_file_;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+TEST_F(CommandsTest, SubmitReturnsCreatedWithLocationETagAndQueryCode) {
+  httplib::Result result = Post("/api/v1/cases", SubmitBody(), "demo-citizen");
+  ASSERT_TRUE(result);
+  ASSERT_EQ(result->status, 201) << result->body;
+  const std::string number = Field(result->body, "case_number");
+  EXPECT_EQ(number.size(), 19u);
+  EXPECT_EQ(result->get_header_value("Location"), "/api/v1/cases/" + number);
+  EXPECT_EQ(result->get_header_value("ETag"), "\"1\"");
+  EXPECT_EQ(Field(result->body, "state"), "Submitted");
+  EXPECT_EQ(Field(result->body, "version"), "1");
+  EXPECT_EQ(Field(result->body, "query_code").size(), 8u);
+  EXPECT_FALSE(Field(result->body, "position").empty());
+}
+
+TEST_F(CommandsTest, EveryStepOfAnApprovedCaseToClosed) {
+  const std::string number = Submit();
+  const std::string base = "/api/v1/cases/" + number + "/";
+  const std::vector<std::pair<std::string, std::string>> steps = {
+      {"accept", R"({"acceptance_number":"杭西公受字〔2026〕17号","comprehensive_window":true})"},
+      {"start-review", ""},
+      {"review-step", R"({"step":"undertake","opinion":"材料齐全，同意"})"},
+      {"approve", R"({"note":"准予"})"},
+      {"issue", R"({"certificate_id":"JZZ-0001","delivery":"express","tracking_number":"SF1"})"},
+      {"deliver", R"({"note":"本人签收"})"},
+      {"close", ""}};
+  int version = 1;
+  for (const auto& [action, body] : steps) {
+    httplib::Result result = Post(base + action, body, "demo-officer");
+    ASSERT_TRUE(result);
+    ASSERT_EQ(result->status, 200) << action << ": " << result->body;
+    EXPECT_EQ(Field(result->body, "version"), std::to_string(++version)) << action;
+    EXPECT_EQ(result->get_header_value("ETag"), "\"" + std::to_string(version) + "\"");
+  }
+  httplib::Result evaluated =
+      Post(base + "evaluate", R"({"grade":1,"comment":"很满意"})", "demo-citizen");
+  ASSERT_TRUE(evaluated);
+  EXPECT_EQ(evaluated->status, 200) << evaluated->body;
+  EXPECT_EQ(Field(evaluated->body, "state"), "Closed");
+}
+
+TEST_F(CommandsTest, IfMatchAndIdempotencyKey) {
+  const std::string number = Submit();
+  const std::string path = "/api/v1/cases/" + number + "/accept";
+  const std::string body = R"({"acceptance_number":"A-1"})";
+  httplib::Result stale = Post(path, body, "demo-officer", {{"If-Match", "\"5\""}});
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->status, 412) << stale->body;
+  EXPECT_EQ(Field(stale->body, "current_version"), "1");
+  EXPECT_EQ(Field(stale->body, "code"), "version_conflict");
+
+  httplib::Result first =
+      Post(path, body, "demo-officer", {{"If-Match", "\"1\""}, {"Idempotency-Key", "k-1"}});
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 200) << first->body;
+  const std::string log = ExportLog();
+  httplib::Result again =
+      Post(path, body, "demo-officer", {{"If-Match", "\"1\""}, {"Idempotency-Key", "k-1"}});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200) << again->body;
+  EXPECT_EQ(Field(again->body, "position"), Field(first->body, "position"));
+  EXPECT_EQ(Field(again->body, "duplicate"), "true");
+  EXPECT_EQ(ExportLog(), log);  // nothing written
+}
+
+TEST_F(CommandsTest, AccessIsScopedByRole) {
+  const std::string number = Submit();
+  const std::string accept = "/api/v1/cases/" + number + "/accept";
+  const std::string body = R"({"acceptance_number":"A-1"})";
+  const std::string log = ExportLog();
+
+  httplib::Result anonymous = Post(accept, body, "");
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 401);
+  EXPECT_EQ(Field(anonymous->body, "code"), "unauthenticated");
+  httplib::Result unknown_token = Post(accept, body, "not-a-token");
+  ASSERT_TRUE(unknown_token);
+  EXPECT_EQ(unknown_token->status, 401);
+
+  httplib::Result analyst = Post(accept, body, "demo-analyst");
+  ASSERT_TRUE(analyst);
+  EXPECT_EQ(analyst->status, 403);
+  httplib::Result other_department = Post(accept, body, "traffic-officer");
+  ASSERT_TRUE(other_department);
+  EXPECT_EQ(other_department->status, 403) << other_department->body;
+
+  // Another citizen cannot tell this case from one that does not exist.
+  httplib::Result foreign = Post("/api/v1/cases/" + number + "/withdraw", "", "other-citizen");
+  httplib::Result missing = Post("/api/v1/cases/3301062026010199999/withdraw", "", "other-citizen");
+  ASSERT_TRUE(foreign);
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(foreign->status, 404);
+  EXPECT_EQ(foreign->body.substr(0, foreign->body.find("no case")),
+            missing->body.substr(0, missing->body.find("no case")));
+  // A citizen submits only for itself.
+  httplib::Result impersonation = Post("/api/v1/cases", SubmitBody(kCitizenId), "other-citizen");
+  ASSERT_TRUE(impersonation);
+  EXPECT_EQ(impersonation->status, 403);
+
+  EXPECT_EQ(ExportLog(), log);
+}
+
+struct BadInput {
+  const char* what;
+  std::string path;  // "{case}" is replaced by a Submitted case's number
+  std::string body;
+  std::string token;
+  int status;
+  const char* code;
+};
+
+TEST_F(CommandsTest, BadInputGetsAClear4xxAndChangesNothing) {
+  const std::string number = Submit();
+  const std::string valid_id = kCitizenId;
+  const std::vector<BadInput> cases = {
+      {"malformed JSON", "/api/v1/cases", "{\"service_code\":", "demo-citizen", 400,
+       "malformed_json"},
+      {"not an object", "/api/v1/cases", "[1,2]", "demo-citizen", 400, "malformed_json"},
+      {"invalid UTF-8", "/api/v1/cases", "{\"service_code\":\"\xff\"}", "demo-citizen", 400,
+       "malformed_json"},
+      {"unknown member", "/api/v1/cases", R"({"service_code":"GA-JZZ-SL","colour":"red"})",
+       "demo-citizen", 400, "unknown_field"},
+      {"wrong type", "/api/v1/cases", R"({"service_code":7})", "demo-citizen", 400, "wrong_type"},
+      {"missing applicant", "/api/v1/cases",
+       R"({"service_code":"GA-JZZ-SL","channel":"online","materials":[]})", "demo-citizen", 400,
+       "missing_value"},
+      {"bad check character", "/api/v1/cases", SubmitBody("110105194912310021"), "demo-officer",
+       400, "invalid_id_number"},
+      {"impossible birth date", "/api/v1/cases", SubmitBody("110105194902300021"), "demo-officer",
+       400, "invalid_id_number"},
+      {"short ID number", "/api/v1/cases", SubmitBody("11010519491231"), "demo-officer", 400,
+       "invalid_id_number"},
+      {"unknown item", "/api/v1/cases",
+       R"({"service_code":"NOPE","channel":"online","applicant":{"id_number":")" + valid_id +
+           R"(","name":"张三"},"materials":[]})",
+       "demo-citizen", 400, "unknown_item"},
+      {"channel not allowed", "/api/v1/cases",
+       R"({"service_code":"GA-SFZ-SL","channel":"online","applicant":{"id_number":")" + valid_id +
+           R"(","name":"张三"},"materials":[]})",
+       "demo-officer", 400, "channel_not_allowed"},
+      {"unknown channel", "/api/v1/cases",
+       R"({"service_code":"GA-JZZ-SL","channel":"fax","applicant":{"id_number":")" + valid_id +
+           R"(","name":"张三"},"materials":[]})",
+       "demo-officer", 400, nullptr},
+      {"form value not a string", "/api/v1/cases",
+       R"({"service_code":"GA-JZZ-SL","channel":"online","applicant":{"id_number":")" + valid_id +
+           R"(","name":"张三"},"materials":[],"form":{"n":1}})",
+       "demo-citizen", 400, "wrong_type"},
+      {"materials not strings", "/api/v1/cases",
+       R"({"service_code":"GA-JZZ-SL","channel":"online","applicant":{"id_number":")" + valid_id +
+           R"(","name":"张三"},"materials":[1]})",
+       "demo-citizen", 400, "wrong_type"},
+      {"name too long", "/api/v1/cases",
+       R"({"service_code":"GA-JZZ-SL","channel":"online","applicant":{"id_number":")" + valid_id +
+           R"(","name":")" + std::string(300, 'a') + R"("},"materials":[]})",
+       "demo-citizen", 400, "too_long"},
+      {"illegal transition", "/api/v1/cases/{case}/approve", "", "demo-officer", 409,
+       "illegal_transition"},
+      {"deliver before issue", "/api/v1/cases/{case}/deliver", "", "demo-officer", 409,
+       "illegal_transition"},
+      {"unknown action", "/api/v1/cases/{case}/teleport", "", "demo-officer", 404,
+       "unknown_action"},
+      {"unknown case", "/api/v1/cases/3301062026010199999/accept", R"({"acceptance_number":"A"})",
+       "demo-officer", 404, nullptr},
+      {"accept without number", "/api/v1/cases/{case}/accept", "{}", "demo-officer", 400,
+       "missing_value"},
+      {"extend by zero days", "/api/v1/cases/{case}/extend", R"({"working_days":0,"reason":"x"})",
+       "demo-officer", 400, "invalid_value"},
+      {"extend by a fraction", "/api/v1/cases/{case}/extend",
+       R"({"working_days":1.5,"reason":"x"})", "demo-officer", 400, "wrong_type"},
+      {"grade six", "/api/v1/cases/{case}/evaluate", R"({"grade":6})", "demo-citizen", 400,
+       "invalid_value"},
+      {"grade as text", "/api/v1/cases/{case}/evaluate", R"({"grade":"1"})", "demo-citizen", 400,
+       "wrong_type"},
+      {"supervise with a bad date", "/api/v1/cases/{case}/supervise",
+       R"({"note":"x","due":"2026-02-30"})", "demo-supervisor", 400, "invalid_value"},
+      {"issue by express without tracking", "/api/v1/cases/{case}/issue",
+       R"({"certificate_id":"C","delivery":"express"})", "demo-officer", 409, nullptr},
+      {"review step of an unknown kind", "/api/v1/cases/{case}/review-step",
+       R"({"step":"dance","opinion":"x"})", "demo-officer", 409, nullptr},
+      {"citizen approves", "/api/v1/cases/{case}/approve", "", "demo-citizen", 403, nullptr},
+      {"officer evaluates", "/api/v1/cases/{case}/evaluate", R"({"grade":1})", "demo-officer", 403,
+       nullptr},
+      {"admin submits", "/api/v1/cases", SubmitBody(), "demo-admin", 403, nullptr},
+      {"unknown route", "/api/v1/nowhere", "{}", "demo-officer", 404, "not_found"},
+      {"body too large", "/api/v1/cases", std::string(2 * 1024 * 1024, ' '), "demo-citizen", 413,
+       "body_too_large"},
+  };
+  ASSERT_GE(cases.size(), 30u);
+  const std::string log = ExportLog();
+  for (const BadInput& bad : cases) {
+    std::string path = bad.path;
+    if (size_t at = path.find("{case}"); at != std::string::npos) path.replace(at, 6, number);
+    httplib::Result result = Post(path, bad.body, bad.token);
+    ASSERT_TRUE(result) << bad.what;
+    EXPECT_EQ(result->status, bad.status) << bad.what << ": " << result->body;
+    EXPECT_EQ(result->body.rfind("{\"error\":{\"code\":", 0), 0u)
+        << bad.what << ": " << result->body;
+    if (bad.code != nullptr) {
+      EXPECT_EQ(Field(result->body, "code"), bad.code) << bad.what;
+    }
+  }
+  EXPECT_EQ(ExportLog(), log);
+}
+
+}  // namespace
+}  // namespace yiwang::testing
