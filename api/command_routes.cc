@@ -29,23 +29,6 @@ std::string CaseDepartment(const CaseState& state, const CatalogItem* item) {
   return item != nullptr ? item->department : std::string();
 }
 
-Status AuthorizeOnCase(const Principal& principal, const CaseState& state,
-                       const CatalogItem* item) {
-  if (principal.role == "citizen") {
-    if (state.applicant_id_number != principal.id_number) return NoSuchCase(state.case_number);
-    return Status::Ok();
-  }
-  const std::string department = CaseDepartment(state, item);
-  if (principal.role == "officer" && department != principal.department) {
-    return Forbidden("the case belongs to department " + department + ", not " +
-                     principal.department);
-  }
-  if (principal.role == "supervisor" && !department.starts_with(principal.division_prefix)) {
-    return Forbidden("the case is outside division " + principal.division_prefix);
-  }
-  return Status::Ok();  // analyst and admin: the domain refuses their commands by role
-}
-
 Status AuthorizeSubmit(const Principal& principal, const SubmitCommand& submit,
                        const CommandHandler& commands) {
   if (principal.role == "citizen") {
@@ -200,6 +183,23 @@ void HandleCommand(const HttpServerDependencies& dependencies, const httplib::Re
 }
 
 }  // namespace
+
+Status AuthorizeOnCase(const Principal& principal, const CaseState& state,
+                       const CatalogItem* item) {
+  if (principal.role == "citizen") {
+    if (state.applicant_id_number != principal.id_number) return NoSuchCase(state.case_number);
+    return Status::Ok();
+  }
+  const std::string department = CaseDepartment(state, item);
+  if (principal.role == "officer" && department != principal.department) {
+    return Forbidden("the case belongs to department " + department + ", not " +
+                     principal.department);
+  }
+  if (principal.role == "supervisor" && !department.starts_with(principal.division_prefix)) {
+    return Forbidden("the case is outside division " + principal.division_prefix);
+  }
+  return Status::Ok();  // analyst and admin: the domain refuses their commands by role
+}
 
 Result<Principal> Authenticate(const HttpServerDependencies& dependencies,
                                const httplib::Request& request, httplib::Response& response) {

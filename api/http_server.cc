@@ -76,6 +76,7 @@ struct HttpServer::Impl {
 
 void HttpServer::Impl::Routes() {
   internal::RegisterCommandRoutes(server, dependencies);
+  internal::RegisterEventRoutes(server, dependencies);
   server.Get("/healthz", [this](const httplib::Request&, httplib::Response& response) {
     HealthInfo health = dependencies.health ? dependencies.health() : HealthInfo{};
     JsonWriter writer;

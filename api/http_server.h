@@ -50,6 +50,7 @@ struct HttpServerDependencies {
   // The write side and the tokens; without them the command routes answer 503.
   CommandHandler* commands = nullptr;
   const TokenRegistry* tokens = nullptr;
+  const EventStore* store = nullptr;  // GET /events, /streams
 };
 
 class HttpServer {

@@ -203,6 +203,7 @@ int RunServe(int argc, char** argv) {
   dependencies.catalog = &catalog;
   dependencies.commands = &commands;
   dependencies.tokens = &*tokens;
+  dependencies.store = store.get();
   EventStore* store_pointer = store.get();
   dependencies.health = [store_pointer, &catalog] {
     return api::HealthInfo{store_pointer->HeadPosition(), store_pointer->HeadHash(),

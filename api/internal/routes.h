@@ -7,6 +7,8 @@
 
 #include "api/auth.h"
 #include "api/http_server.h"
+#include "domain/case.h"
+#include "domain/catalog.h"
 #include "domain/status.h"
 
 namespace yiwang::api::internal {
@@ -18,6 +20,14 @@ void SendError(httplib::Response& response, const Status& status);
 // The caller's principal, or sends 401 and returns an error.
 Result<Principal> Authenticate(const HttpServerDependencies& dependencies,
                                const httplib::Request& request, httplib::Response& response);
+
+// May `principal` see or act on this case? A citizen only on its own (else the same 404 as a
+// missing case), an officer in its department, a supervisor in its division prefix; analysts
+// and admins pass here (the domain refuses their commands; reads mask for analysts).
+Status AuthorizeOnCase(const Principal& principal, const CaseState& state, const CatalogItem* item);
+
+// GET /api/v1/events, GET /api/v1/streams/{id}.
+void RegisterEventRoutes(httplib::Server& server, const HttpServerDependencies& dependencies);
 
 // POST /api/v1/cases and POST /api/v1/cases/{no}/{action}.
 void RegisterCommandRoutes(httplib::Server& server, const HttpServerDependencies& dependencies);

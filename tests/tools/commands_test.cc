@@ -280,3 +280,72 @@ TEST_F(CommandsTest, BadInputGetsAClear4xxAndChangesNothing) {
 
 }  // namespace
 }  // namespace yiwang::testing
+
+namespace yiwang::testing {
+namespace {
+
+class EventReadsTest : public CommandsTest {
+ protected:
+  httplib::Result Get(const std::string& path, const std::string& token) {
+    httplib::Client client("127.0.0.1", server_->port());
+    client.set_read_timeout(10, 0);
+    return client.Get(path, {{"Authorization", "Bearer " + token}});
+  }
+};
+
+TEST_F(EventReadsTest, TheLogIsServedAsStoredAndMaskedForAnalysts) {
+  const std::string number = Submit();
+  const std::string log = ExportLog();
+
+  httplib::Result admin = Get("/api/v1/events?from=1&limit=1000", "demo-admin");
+  ASSERT_TRUE(admin);
+  ASSERT_EQ(admin->status, 200) << admin->body;
+  EXPECT_EQ(admin->body, log);  // the stored bytes, one per line
+  httplib::Result page = Get("/api/v1/events?from=2&limit=3", "demo-admin");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->get_header_value("X-Next-From"), "5");
+
+  httplib::Result analyst = Get("/api/v1/events?limit=1000", "demo-analyst");
+  ASSERT_TRUE(analyst);
+  ASSERT_EQ(analyst->status, 200);
+  EXPECT_EQ(analyst->body.find(kCitizenId), std::string::npos);
+  EXPECT_EQ(analyst->body.find("张三"), std::string::npos);
+  EXPECT_EQ(analyst->body.find("13800000000"), std::string::npos);
+  EXPECT_NE(analyst->body.find("\"id_number\":\"110105********002X\""), std::string::npos);
+  EXPECT_NE(analyst->body.find("\"name\":\"张**\""), std::string::npos);
+
+  for (const auto& [path, token, status] : std::vector<std::tuple<std::string, std::string, int>>{
+           {"/api/v1/events", "demo-officer", 403},
+           {"/api/v1/events", "demo-citizen", 403},
+           {"/api/v1/events?limit=0", "demo-admin", 400},
+           {"/api/v1/events?limit=5000", "demo-admin", 400},
+           {"/api/v1/events?from=abc", "demo-admin", 400},
+           {"/api/v1/events", "nobody", 401},
+       }) {
+    httplib::Result result = Get(path, token);
+    ASSERT_TRUE(result);
+    EXPECT_EQ(result->status, status) << path << " as " << token << ": " << result->body;
+  }
+
+  // One case's stream: its applicant and its department see it; others do not.
+  const std::string stream = "/api/v1/streams/case-" + number;
+  httplib::Result own = Get(stream, "demo-citizen");
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->status, 200);
+  EXPECT_NE(own->body.find("\"type\":\"CaseSubmitted\""), std::string::npos);
+  httplib::Result officer = Get(stream, "demo-officer");
+  ASSERT_TRUE(officer);
+  EXPECT_EQ(officer->status, 200);
+  httplib::Result foreign = Get(stream, "other-citizen");
+  ASSERT_TRUE(foreign);
+  EXPECT_EQ(foreign->status, 404);
+  httplib::Result other_department = Get(stream, "traffic-officer");
+  ASSERT_TRUE(other_department);
+  EXPECT_EQ(other_department->status, 403);
+  httplib::Result catalog = Get("/api/v1/streams/catalog-GA-JZZ-SL", "other-citizen");
+  ASSERT_TRUE(catalog);
+  EXPECT_EQ(catalog->status, 200);
+}
+
+}  // namespace
+}  // namespace yiwang::testing
