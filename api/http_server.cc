@@ -45,6 +45,16 @@ void WriteCatalogEntry(const projections::CatalogEntry& entry, JsonWriter* write
       .EndObject();
 }
 
+// Debian's cpp-httplib is a compiled library built with a listen backlog of 5: 64 clients
+// connecting at once overflow it, and the kernel drops SYNs that the clients retry only after a
+// second. The listening socket is protected in httplib::Server, so a subclass can widen it.
+class Server : public httplib::Server {
+ public:
+  void WidenListenBacklog(int backlog) { ::listen(svr_sock_, backlog); }
+};
+
+constexpr int kListenBacklog = 1024;
+
 }  // namespace
 
 namespace internal {
@@ -66,7 +76,7 @@ using internal::SendJson;
 struct HttpServer::Impl {
   HttpServerOptions options;
   HttpServerDependencies dependencies;
-  httplib::Server server;
+  Server server;
   std::thread listener;
   int port = 0;
 
@@ -160,7 +170,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->dependencies = std::move(dependencies);
-  httplib::Server& server = impl->server;
+  Server& server = impl->server;
   const size_t threads = options.worker_threads;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server.set_payload_max_length(options.request_body_bytes_max);
@@ -187,6 +197,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
     }
     impl->port = options.port;
   }
+  server.WidenListenBacklog(kListenBacklog);
   Impl* raw = impl.get();
   impl->listener = std::thread([raw] { raw->server.listen_after_bind(); });
   // Stop() is a no-op until the accept loop runs; wait for it so a Stop() right after Start()

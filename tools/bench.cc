@@ -11,6 +11,7 @@ int RunBench(int argc, char** argv) {
       "usage: yiwang bench <name> [flags]\n"
       "\n"
       "  append   event store append throughput and commit latency, beside raw RocksDB\n"
+      "  http     HTTP commands/s and latency for a lifecycle workload at 64 connections\n"
       "\n"
       "`yiwang bench <name> --help` describes its flags.\n";
   if (argc < 2) {
@@ -19,6 +20,7 @@ int RunBench(int argc, char** argv) {
   }
   const std::string_view name = argv[1];
   if (name == "append") return RunBenchAppend(argc - 1, argv + 1);
+  if (name == "http") return RunBenchHttp(argc - 1, argv + 1);
   std::fprintf(stderr, "yiwang bench: unknown benchmark '%s'\n\n%s", argv[1], kUsage);
   return 2;
 }

@@ -10,5 +10,6 @@ int RunExport(int argc, char** argv);
 int RunVerify(int argc, char** argv);
 int RunBench(int argc, char** argv);        // dispatches on the benchmark name
 int RunBenchAppend(int argc, char** argv);  // `yiwang bench append …`
+int RunBenchHttp(int argc, char** argv);    // `yiwang bench http …`
 
 }  // namespace yiwang::tools
