@@ -122,12 +122,62 @@ Result<std::string> CommandHandler::AllocateCaseNumber(const std::string& divisi
   return FormatCaseNumber(division, date, found->second++);
 }
 
+Result<CaseState> CommandHandler::CachedCase(const std::string& case_number, bool fresh) {
+  if (!fresh && options_.case_cache_entries_max > 0) {
+    std::lock_guard lock(cache_mutex_);
+    auto found = case_index_.find(case_number);
+    if (found != case_index_.end()) {
+      case_lru_.splice(case_lru_.begin(), case_lru_, found->second);
+      return *found->second;
+    }
+  }
+  Result<CaseState> loaded = LoadCase(case_number);
+  if (loaded.ok()) RememberCase(*loaded);
+  return loaded;
+}
+
+void CommandHandler::RememberCase(const CaseState& state) {
+  if (options_.case_cache_entries_max == 0) return;
+  std::lock_guard lock(cache_mutex_);
+  auto found = case_index_.find(state.case_number);
+  if (found != case_index_.end()) {
+    // Concurrent commands may finish out of order: keep the newest.
+    if (found->second->version <= state.version) *found->second = state;
+    case_lru_.splice(case_lru_.begin(), case_lru_, found->second);
+    return;
+  }
+  case_lru_.push_front(state);
+  case_index_[state.case_number] = case_lru_.begin();
+  if (case_lru_.size() > options_.case_cache_entries_max) {
+    case_index_.erase(case_lru_.back().case_number);
+    case_lru_.pop_back();
+  }
+}
+
+Result<CatalogItem> CommandHandler::CachedCatalogItem(const std::string& code) {
+  Result<uint32_t> version = store_->StreamVersion(std::string(kCatalogStreamPrefix) + code);
+  if (!version.ok()) return version.status();
+  {
+    std::lock_guard lock(cache_mutex_);
+    auto found = item_cache_.find(code);
+    if (found != item_cache_.end() && found->second.first == *version) return found->second.second;
+  }
+  Result<CatalogItem> item = LoadCatalogItem(code);
+  if (item.ok()) {
+    std::lock_guard lock(cache_mutex_);
+    if (item_cache_.size() >= kCaseCacheEntriesMax) item_cache_.clear();
+    item_cache_[code] = {*version, *item};
+  }
+  return item;
+}
+
 std::variant<CommandOutcome, CommandError> CommandHandler::Handle(const CommandRequest& request) {
   // A submit may lose its case number to a concurrent one; a command may lose its version to a
-  // concurrent command on the same case. Either is retried once, unless the client pinned it.
+  // concurrent command on the same case (or act on a stale cached fold). Either is retried once,
+  // from the stream itself, unless the client pinned the version.
   bool retry = false;
-  std::variant<CommandOutcome, CommandError> outcome = HandleOnce(request, &retry);
-  if (retry) outcome = HandleOnce(request, &retry);
+  std::variant<CommandOutcome, CommandError> outcome = HandleOnce(request, /*fresh=*/false, &retry);
+  if (retry) outcome = HandleOnce(request, /*fresh=*/true, &retry);
   return outcome;
 }
 
@@ -153,6 +203,7 @@ std::variant<CommandOutcome, CommandError> CommandHandler::DuplicateOutcome(
 }
 
 std::variant<CommandOutcome, CommandError> CommandHandler::HandleOnce(const CommandRequest& request,
+                                                                      bool fresh,
                                                                       bool* retry_on_conflict) {
   *retry_on_conflict = false;
   // A retry of a request that was already carried out returns the original result, before the
@@ -176,7 +227,7 @@ std::variant<CommandOutcome, CommandError> CommandHandler::HandleOnce(const Comm
   std::string query_code;
   std::optional<CatalogItem> item;
   if (submit != nullptr) {
-    Result<CatalogItem> found = LoadCatalogItem(submit->service_code);
+    Result<CatalogItem> found = CachedCatalogItem(submit->service_code);
     if (found.ok()) {
       item = std::move(found).value();
       Result<std::string> allocated =
@@ -190,16 +241,21 @@ std::variant<CommandOutcome, CommandError> CommandHandler::HandleOnce(const Comm
       return ErrorOf(found.status());
     }  // an unknown item: Decide explains it with the right field and reason
   } else {
-    Result<CaseState> loaded = LoadCase(request.case_number);
+    Result<CaseState> loaded = CachedCase(request.case_number, fresh);
     if (!loaded.ok()) return ErrorOf(loaded.status());
     state = std::move(loaded).value();
-    Result<CatalogItem> found = LoadCatalogItem(state.service_code);
+    Result<CatalogItem> found = CachedCatalogItem(state.service_code);
     if (found.ok()) item = std::move(found).value();
     if (request.authorize) {
       Status allowed = request.authorize(state, item.has_value() ? &*item : nullptr);
-      if (!allowed.ok()) return ErrorOf(std::move(allowed));
+      if (!allowed.ok()) {
+        *retry_on_conflict = !fresh;  // judged on a cached fold: confirm from the stream
+        return ErrorOf(std::move(allowed));
+      }
     }
     if (request.if_match.has_value() && *request.if_match != state.version) {
+      // A cached fold may lag a commit of a concurrent command: confirm from the stream.
+      *retry_on_conflict = !fresh;
       return ErrorOf(Aborted("the case is at version " + std::to_string(state.version) + ", not " +
                              std::to_string(*request.if_match))
                          .WithReason("version_conflict"),
@@ -211,7 +267,11 @@ std::variant<CommandOutcome, CommandError> CommandHandler::HandleOnce(const Comm
   context.item = item.has_value() ? &*item : nullptr;
 
   Result<std::vector<CaseEvent>> decided = Decide(state, request.command, context);
-  if (!decided.ok()) return ErrorOf(decided.status());
+  if (!decided.ok()) {
+    // A refusal judged on a cached fold is confirmed from the stream before it is answered.
+    *retry_on_conflict = !fresh && submit == nullptr;
+    return ErrorOf(decided.status());
+  }
 
   AppendRequest append;
   append.stream = CaseStreamId(case_number);
@@ -249,6 +309,7 @@ std::variant<CommandOutcome, CommandError> CommandHandler::HandleOnce(const Comm
   }
   outcome.status = state.status;
   outcome.query_code = std::move(query_code);
+  RememberCase(state);
   return outcome;
 }
 

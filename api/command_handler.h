@@ -10,10 +10,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "domain/calendar.h"
 #include "domain/case.h"
@@ -53,12 +56,16 @@ struct CommandError {
   uint32_t actual_version = 0;
 };
 
+inline constexpr size_t kCaseCacheEntriesMax = 100'000;
+
 struct CommandHandlerOptions {
   // Division of the authority when an item's department does not start with one.
   std::string default_division = "330106";
   int rectification_working_days = kRectificationWorkingDaysDefault;
   int supplement_working_days = kSupplementWorkingDaysDefault;
   std::function<Timestamp()> clock;  // default: the system clock
+  // Folded cases kept in memory, least recently used evicted; 0 disables the cache.
+  size_t case_cache_entries_max = kCaseCacheEntriesMax;
 };
 
 class CommandHandler {
@@ -77,15 +84,27 @@ class CommandHandler {
   Result<CatalogItem> LoadCatalogItem(const std::string& code) const;
 
  private:
-  std::variant<CommandOutcome, CommandError> HandleOnce(const CommandRequest& request,
+  std::variant<CommandOutcome, CommandError> HandleOnce(const CommandRequest& request, bool fresh,
                                                         bool* retry_on_conflict);
   std::variant<CommandOutcome, CommandError> DuplicateOutcome(const CommandRequest& request,
                                                               const AppendResult& original) const;
   Result<std::string> AllocateCaseNumber(const std::string& division, CivilDate date);
 
+  // The case as this process last saw it, or a fresh fold of its stream.
+  Result<CaseState> CachedCase(const std::string& case_number, bool fresh);
+  void RememberCase(const CaseState& state);
+  Result<CatalogItem> CachedCatalogItem(const std::string& code);
+
   EventStore* store_;
   const WorkingCalendar* calendar_;
   CommandHandlerOptions options_;
+  // Bounded LRU of folded cases. A stale entry is harmless: the append's expected version
+  // catches it and the retry folds the stream afresh.
+  std::mutex cache_mutex_;
+  std::list<CaseState> case_lru_;  // most recently used first
+  std::unordered_map<std::string, std::list<CaseState>::iterator> case_index_;
+  // Catalog items with the version of their stream, checked on every use.
+  std::map<std::string, std::pair<uint32_t, CatalogItem>> item_cache_;
   // Next daily sequence per "<division><yyyymmdd>", found by probing the store on first use.
   std::mutex sequence_mutex_;
   std::map<std::string, int> next_sequence_;

@@ -252,3 +252,32 @@ TEST_F(CommandHandlerTest, ConcurrentCommandsOnOneCaseHaveExactlyOneWinner) {
 
 }  // namespace
 }  // namespace yiwang::api
+
+namespace yiwang::api {
+namespace {
+
+// Two handlers on one store: each caches folds, so each one's cache goes stale when the other
+// writes. The expected version catches it and the retry folds the stream afresh.
+TEST_F(CommandHandlerTest, AStaleCachedCaseIsCaughtAndRefreshed) {
+  const std::string number = Run("", Submission(), Citizen()).case_number;
+  CommandHandlerOptions other_options;
+  other_options.clock = [this] { return now_; };
+  CommandHandler other(store_.get(), &calendar_, other_options);
+  ASSERT_TRUE(handler_->LoadCase(number).ok());
+  // `other` moves the case on; `handler_` still has it cached as Submitted.
+  auto accepted =
+      other.Handle(MakeRequest(number, AcceptCommand{"A-1", false}, Officer(), {}, "", ""));
+  ASSERT_TRUE(std::holds_alternative<CommandOutcome>(accepted));
+  CommandOutcome reviewed = Run(number, StartReviewCommand{});
+  EXPECT_EQ(reviewed.status, CaseStatus::kUnderReview);
+  EXPECT_EQ(reviewed.version, 3u);
+
+  // If-Match against the stale cache is confirmed from the stream before answering 412.
+  auto pinned = other.Handle(MakeRequest(number, ApproveCommand{""}, Officer(), 3, "", ""));
+  ASSERT_TRUE(std::holds_alternative<CommandOutcome>(pinned))
+      << std::get<CommandError>(pinned).status.ToString();
+  EXPECT_EQ(std::get<CommandOutcome>(pinned).version, 4u);
+}
+
+}  // namespace
+}  // namespace yiwang::api
