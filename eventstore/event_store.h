@@ -1,10 +1,10 @@
 // The event store: the durable, hash-chained event log of yiwang (DESIGN.md §3 and §5).
 //
-// One RocksDB instance, written only through this class. Appends are queued and committed by one
-// writer thread in groups (group commit): every append of a group is acknowledged only after the
-// group's single WriteBatch is durable. Positions are global, gap-free and strictly increasing;
-// versions are per stream, from 1. The key layout and the append protocol are written down as a
-// grammar in eventstore/README.md.
+// One RocksDB instance, written only through this class. Appends are queued, staged by one thread
+// and committed by one writer thread in groups (group commit): every append of a group is
+// acknowledged only after the group's single WriteBatch is durable. Positions are global,
+// gap-free and strictly increasing; versions are per stream, from 1. The key layout and the append
+// protocol are written down as a grammar in eventstore/README.md.
 //
 // Thread-safety: every method of EventStore may be called from any thread concurrently.
 // A Subscription is used by one thread at a time, except Close(), which may be called from any
@@ -42,7 +42,7 @@ enum class Durability { kFsync, kOs };
 struct EventStoreOptions {
   std::string path;  // directory of the RocksDB instance; created when missing (unless read_only)
   Durability durability = Durability::kFsync;
-  // Source of `recorded_at`. Empty: the system clock. Called on the writer thread only.
+  // Source of `recorded_at`. Empty: the system clock. Called on the store's staging thread only.
   std::function<Timestamp()> clock;
   // Opens without writing anything, without the writer thread and without taking the lock, so
   // verify/export can run beside a server. Sees the log as it was when opened.
@@ -119,9 +119,9 @@ struct AppendOutcome {
   AppendResult result;
   uint32_t actual_version = 0;
 };
-// Called exactly once per AppendAsync, on the writer thread (or on the caller's thread when the
-// request is refused before queueing). Must be quick, must not throw and must not call a blocking
-// EventStore method (it would wait for the thread it runs on).
+// Called exactly once per AppendAsync, on the store's completion thread, in commit order (or on
+// the caller's thread when the request is refused before queueing). Must be quick, must not throw
+// and must not call a blocking EventStore method (it would wait for the thread it runs on).
 using AppendCallback = std::function<void(AppendOutcome)>;
 
 struct StoredEvent {
@@ -213,7 +213,7 @@ class EventStore {
     uint64_t batches = 0;
     uint64_t appends = 0;        // acknowledged, duplicates included
     uint64_t events = 0;         // written
-    uint64_t writer_cpu_ns = 0;  // CPU time used by the writer thread
+    uint64_t writer_cpu_ns = 0;  // CPU time used by the stager and writer threads
   };
   Stats GetStats() const;
 

@@ -28,6 +28,15 @@ struct PendingAppend {
   size_t data_bytes = 0;  // sum of the events' data sizes, for the batch byte bound
 };
 
+// A group commit whose write has returned: its callbacks, run by the completer thread.
+struct CompletedBatch {
+  std::vector<PendingAppend> appends;
+  std::vector<AppendOutcome> outcomes;  // one per append, same order
+};
+
+// Completed batches handed from the writer to the completer; more make the writer wait.
+inline constexpr size_t kCompletedBatchesMax = 4;
+
 class EventStore::Impl {
  public:
   Impl() = default;
@@ -76,30 +85,68 @@ class EventStore::Impl {
   std::atomic<uint64_t> stat_events{0};
 
  private:
-  struct Batch;
+  struct Batch;  // one group commit, staged by the stager and written by the writer
 
+  // Three threads, a pipeline: the stager takes queued appends and stages batch N+1 (checks,
+  // positions, envelopes, chain) while the writer writes and syncs batch N; the completer then
+  // runs batch N's callbacks.
+  void StagerLoop();
   void WriterLoop();
+  void CompleterLoop();
   bool TakeBatch(std::vector<PendingAppend>* batch);
-  void CommitBatch(std::vector<PendingAppend>* pending);
+  std::shared_ptr<Batch> StageBatch(std::vector<PendingAppend>* pending);
+  // Waits until the writer is done with the previous batch, then gives it `batch`.
+  void HandToWriter(std::shared_ptr<Batch> batch);
+  void CommitBatch(Batch* batch);
+  // Hands a written batch's callbacks to the completer (blocks while kCompletedBatchesMax wait).
+  void HandOff(CompletedBatch completed);
   AppendOutcome StageAppend(AppendRequest& request, Batch* batch);
   Result<uint32_t> CurrentVersion(const std::string& stream, const Batch& batch);
   Result<std::optional<AppendResult>> FindDuplicate(const AppendRequest& request,
                                                     Batch* batch) const;
+  // The result of `key`'s append in a batch handed to the writer, nullptr when none.
+  const AppendResult* FindInFlightIdempotent(const std::string& key) const;
   void ApplyCommitted(const Batch& batch);
 
-  // Queue, guarded by queue_mutex.
+  // Queue of appends, guarded by queue_mutex_.
   std::mutex queue_mutex_;
   std::condition_variable queue_not_empty_;
   std::condition_variable queue_not_full_;
   std::deque<PendingAppend> queue_;
   bool stopping_ = false;
+  std::thread stager_;
   std::thread writer_;
 
-  // Writer-thread state: no lock, touched only by the writer thread once it runs.
+  // Stager → writer hand-over, guarded by write_mutex_: one batch waits while the writer writes
+  // the one before, so the writer starts the next write without waiting for the stager to wake.
+  std::mutex write_mutex_;
+  std::condition_variable write_ready_;
+  std::condition_variable write_done_;
+  std::shared_ptr<Batch> to_write_;  // handed over and not yet taken by the writer
+  bool write_stopping_ = false;
+
+  // Completion queue, guarded by completion_mutex_. The completer thread runs the callbacks so
+  // that waking callers (a futex each, often preempting the waker) never delays the writer.
+  std::mutex completion_mutex_;
+  std::condition_variable completion_ready_;
+  std::condition_variable completion_not_full_;
+  std::deque<CompletedBatch> completions_;
+  bool completion_stopping_ = false;
+  std::thread completer_;
+
+  // Stager-thread state (the staged state, possibly ahead of the disk by in_flight_): no lock.
   uint64_t next_position_ = 1;
   eventstore_internal::Hash256 chain_hash_{};
   std::unordered_map<std::string, uint32_t> head_cache_;
   Timestamp last_recorded_at_;
+  // The last kInFlightBatchesMax batches handed to the writer, oldest first; read-only once
+  // handed over. A batch is handed over only when the writer has taken the one before, which it
+  // does after writing the one before that: so every staged batch that may not be on disk yet is
+  // here, and lookups check these (newest first) before reading RocksDB.
+  static constexpr size_t kInFlightBatchesMax = 2;
+  std::deque<std::shared_ptr<const Batch>> in_flight_;
+
+  // Writer-thread state: no lock.
   Status failed_;  // not OK once a write failed: every later append fails with it
   rocksdb::WriteOptions write_options_;
 };
