@@ -1,0 +1,133 @@
+// Length-prefixed binary encoding of projection records (read store values): fixed-width
+// little-endian integers, u32-length-prefixed strings, u8 presence flags. The read store is
+// rebuilt from the log, so the byte order of the machine that wrote it is the one that reads it.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/time.h"
+
+namespace yiwang::projections::internal {
+
+class Writer {
+ public:
+  void U8(uint8_t value) { out_.push_back(static_cast<char>(value)); }
+  void U32(uint32_t value) { Fixed(value); }
+  void I64(int64_t value) { Fixed(value); }
+  void Int(int value) { Fixed(static_cast<int32_t>(value)); }
+  void Bool(bool value) { U8(value ? 1 : 0); }
+  void Str(std::string_view value) {
+    U32(static_cast<uint32_t>(value.size()));
+    out_.append(value);
+  }
+  void Time(Timestamp value) { I64(value.unix_ms); }
+  void Date(CivilDate value) { I64(DaysFromCivil(value)); }
+  void OptTime(const std::optional<Timestamp>& value) {
+    Bool(value.has_value());
+    if (value) Time(*value);
+  }
+  void OptDate(const std::optional<CivilDate>& value) {
+    Bool(value.has_value());
+    if (value) Date(*value);
+  }
+  void Strings(const std::vector<std::string>& values) {
+    U32(static_cast<uint32_t>(values.size()));
+    for (const std::string& value : values) Str(value);
+  }
+  void DateMap(const std::map<std::string, CivilDate>& values) {
+    U32(static_cast<uint32_t>(values.size()));
+    for (const auto& [key, date] : values) {
+      Str(key);
+      Date(date);
+    }
+  }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  template <typename T>
+  void Fixed(T value) {
+    char bytes[sizeof(T)];
+    std::memcpy(bytes, &value, sizeof(T));
+    out_.append(bytes, sizeof(T));
+  }
+  std::string out_;
+};
+
+// Reads what Writer wrote; any short read marks the reader failed and returns zero values.
+class Reader {
+ public:
+  explicit Reader(std::string_view bytes) : rest_(bytes) {}
+  bool failed() const { return failed_; }
+  bool at_end() const { return rest_.empty(); }
+
+  uint8_t U8() { return Fixed<uint8_t>(); }
+  uint32_t U32() { return Fixed<uint32_t>(); }
+  int64_t I64() { return Fixed<int64_t>(); }
+  int Int() { return Fixed<int32_t>(); }
+  bool Bool() {
+    const uint8_t value = U8();
+    if (value > 1) failed_ = true;
+    return value == 1;
+  }
+  std::string Str() {
+    const uint32_t size = U32();
+    if (failed_ || size > rest_.size()) return Fail<std::string>();
+    std::string value(rest_.substr(0, size));
+    rest_.remove_prefix(size);
+    return value;
+  }
+  Timestamp Time() { return Timestamp{I64()}; }
+  CivilDate Date() { return CivilFromDays(I64()); }
+  std::optional<Timestamp> OptTime() {
+    if (!Bool()) return std::nullopt;
+    return Time();
+  }
+  std::optional<CivilDate> OptDate() {
+    if (!Bool()) return std::nullopt;
+    return Date();
+  }
+  // Counts are bounded by the bytes left: every element takes at least one byte.
+  uint32_t Count() {
+    const uint32_t count = U32();
+    if (count > rest_.size()) return Fail<uint32_t>();
+    return count;
+  }
+  std::vector<std::string> Strings() {
+    std::vector<std::string> values(Count());
+    for (std::string& value : values) value = Str();
+    return values;
+  }
+  std::map<std::string, CivilDate> DateMap() {
+    std::map<std::string, CivilDate> values;
+    for (uint32_t count = Count(); count > 0 && !failed_; --count) {
+      std::string key = Str();
+      values[std::move(key)] = Date();
+    }
+    return values;
+  }
+
+ private:
+  template <typename T>
+  T Fail() {
+    failed_ = true;
+    return T{};
+  }
+  template <typename T>
+  T Fixed() {
+    if (failed_ || rest_.size() < sizeof(T)) return Fail<T>();
+    T value;
+    std::memcpy(&value, rest_.data(), sizeof(T));
+    rest_.remove_prefix(sizeof(T));
+    return value;
+  }
+  std::string_view rest_;
+  bool failed_ = false;
+};
+
+}  // namespace yiwang::projections::internal

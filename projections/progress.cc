@@ -1,0 +1,213 @@
+#include "projections/progress.h"
+
+#include <utility>
+#include <variant>
+
+#include "domain/catalog.h"
+#include "domain/events.h"
+
+namespace yiwang::projections {
+
+namespace {
+
+constexpr char kCaseKeyTag = 'c';  // 'c' case-number -> ProgressRecord
+constexpr char kItemKeyTag = 'i';  // 'i' item-code   -> item department
+
+std::string Key(char tag, std::string_view id) {
+  std::string key(1, tag);
+  key.append(id);
+  return key;
+}
+
+// The note a timeline entry shows: reasons, notes and opinions, never personal data (the
+// applicant block of CaseSubmitted, consultation questions and evaluation comments are left out).
+template <typename Event>
+std::string NoteOf(const Event&) {
+  return {};
+}
+std::string NoteOf(const MaterialsRequested& event) { return event.note; }
+std::string NoteOf(const CaseNotAccepted& event) { return event.reason; }
+std::string NoteOf(const CaseTransferred& event) { return event.note; }
+std::string NoteOf(const ReviewStepCompleted& event) {
+  return std::string(ReviewStepName(event.step)) + ": " + event.opinion;
+}
+std::string NoteOf(const SpecialProcedureStarted& event) {
+  return std::string(SpecialProcedureKindName(event.kind)) + ": " + event.reason;
+}
+std::string NoteOf(const CaseSuspended& event) { return event.reason; }
+std::string NoteOf(const DeadlineExtended& event) {
+  return "+" + std::to_string(event.working_days) + " working days: " + event.reason;
+}
+std::string NoteOf(const CaseApproved& event) { return event.note; }
+std::string NoteOf(const CaseDenied& event) { return event.reason; }
+std::string NoteOf(const CertificateIssued& event) {
+  return std::string(DeliveryName(event.delivery));
+}
+std::string NoteOf(const CaseDelivered& event) { return event.note; }
+std::string NoteOf(const CaseWithdrawn& event) { return event.reason; }
+std::string NoteOf(const CaseClosed& event) {
+  return event.reason.empty() ? event.result_code : event.result_code + ": " + event.reason;
+}
+std::string NoteOf(const SupervisionOrdered& event) { return event.note; }
+std::string NoteOf(const SupervisionAnswered& event) { return event.answer; }
+std::string NoteOf(const Evaluated& event) { return "grade " + std::to_string(event.grade); }
+std::string NoteOf(const RectificationRecorded& event) { return event.note; }
+std::string NoteOf(const TripRecorded& event) { return event.purpose; }
+
+void AppendTimeline(const EventEnvelope& event, const CaseEvent& data, ProgressRecord* record) {
+  TimelineEntry entry;
+  entry.type = event.type;
+  entry.at = event.occurred_at;
+  entry.actor_role = event.actor.role;
+  entry.department = event.actor.department;
+  entry.note = std::visit([](const auto& typed) { return NoteOf(typed); }, data);
+  if (record->timeline.size() >= kTimelineEntriesMax) {
+    record->timeline.erase(record->timeline.begin() + 1);  // keep the submission
+  }
+  record->timeline.push_back(std::move(entry));
+}
+
+}  // namespace
+
+Progress::Progress(ReadStore* read_store, const WorkingCalendar* calendar)
+    : read_store_(read_store), calendar_(calendar) {}
+
+Result<ProgressRecord*> Progress::Pending(const std::string& case_number, ReadBatch* batch) {
+  auto found = pending_.find(case_number);
+  if (found != pending_.end()) return &found->second;
+  Result<std::optional<std::string>> bytes =
+      batch->Get(kProgressFamily, Key(kCaseKeyTag, case_number));
+  if (!bytes.ok()) return bytes.status();
+  ProgressRecord record;
+  if (bytes->has_value()) {
+    Result<ProgressRecord> decoded = DecodeProgressRecord(**bytes);
+    if (!decoded.ok()) return decoded.status();
+    record = std::move(decoded).value();
+  }
+  return &pending_.emplace(case_number, std::move(record)).first->second;
+}
+
+Status Progress::Apply(const EventEnvelope& event, ReadBatch* batch) {
+  if (event.stream.starts_with(kCatalogStreamPrefix) && event.type == kCatalogItemPublished) {
+    Result<CatalogItem> item = DecodeCatalogItem(event.data);
+    if (!item.ok()) return DataLoss("catalog item does not decode: " + item.status().message());
+    return batch->Put(kProgressFamily, Key(kItemKeyTag, item->code), item->department);
+  }
+  if (!event.stream.starts_with(kCaseStreamPrefix) || !IsCaseEventType(event.type)) {
+    return Status::Ok();
+  }
+  const std::string case_number = event.stream.substr(kCaseStreamPrefix.size());
+  Result<CaseEvent> data = DecodeEventData(event.type, event.schema, event.data);
+  if (!data.ok()) return DataLoss("case event does not decode: " + data.status().message());
+  Result<ProgressRecord*> record = Pending(case_number, batch);
+  if (!record.ok()) return record.status();
+  ProgressRecord& current = **record;
+  if (event.version <= current.state.version) return Status::Ok();  // already folded
+  if (current.state.status == CaseStatus::kNone && !std::holds_alternative<CaseSubmitted>(*data)) {
+    return DataLoss("case event before CaseSubmitted in " + event.stream);
+  }
+  if (const auto* submitted = std::get_if<CaseSubmitted>(&*data)) {
+    current.query_code_hash = submitted->query_code_hash;
+    Result<std::optional<std::string>> department =
+        batch->Get(kProgressFamily, Key(kItemKeyTag, submitted->service_code));
+    if (!department.ok()) return department.status();
+    current.item_department = department->value_or("");
+  } else if (const auto* requested = std::get_if<MaterialsRequested>(&*data)) {
+    current.missing = requested->missing;
+  }
+  AppendTimeline(event, *data, &current);
+  current.state = Evolve(std::move(current.state),
+                         RecordedCaseEvent{event.version, event.occurred_at, event.actor, *data});
+  return batch->Put(kProgressFamily, Key(kCaseKeyTag, case_number), EncodeProgressRecord(current));
+}
+
+std::shared_ptr<const Progress::Cached> Progress::MakeCached(ProgressRecord record) {
+  auto cached = std::make_shared<Cached>();
+  cached->timeline_json = WriteTimelineJson(record.timeline);
+  cached->record = std::move(record);
+  return cached;
+}
+
+void Progress::Committed() {
+  for (auto& [case_number, record] : pending_) CachePut(case_number, MakeCached(std::move(record)));
+  pending_.clear();
+}
+
+void Progress::Discard() {
+  pending_.clear();
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  cache_.clear();
+  lru_.clear();
+  ++cache_epoch_;
+}
+
+void Progress::CacheInsertLocked(std::string_view case_number,
+                                 std::shared_ptr<const Cached> cached) const {
+  auto found = cache_.find(case_number);
+  if (found != cache_.end()) {
+    found->second->second = std::move(cached);
+    lru_.splice(lru_.begin(), lru_, found->second);
+    return;
+  }
+  lru_.emplace_front(std::string(case_number), std::move(cached));
+  cache_.emplace(lru_.front().first, lru_.begin());
+  if (lru_.size() > kProgressCacheEntriesMax) {
+    cache_.erase(lru_.back().first);
+    lru_.pop_back();
+  }
+}
+
+void Progress::CachePut(const std::string& case_number,
+                        std::shared_ptr<const Cached> cached) const {
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  ++cache_epoch_;
+  CacheInsertLocked(case_number, std::move(cached));
+}
+
+Result<std::shared_ptr<const Progress::Cached>> Progress::Load(std::string_view case_number) const {
+  uint64_t epoch = 0;
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    auto found = cache_.find(case_number);
+    if (found != cache_.end()) {
+      lru_.splice(lru_.begin(), lru_, found->second);
+      return found->second->second;
+    }
+    epoch = cache_epoch_;
+  }
+  Result<std::optional<std::string>> bytes =
+      read_store_->Get(kProgressFamily, Key(kCaseKeyTag, case_number));
+  if (!bytes.ok()) return bytes.status();
+  if (!bytes->has_value()) return NotFound("no case " + std::string(case_number));
+  Result<ProgressRecord> decoded = DecodeProgressRecord(**bytes);
+  if (!decoded.ok()) return decoded.status();
+  std::shared_ptr<const Cached> cached = MakeCached(std::move(decoded).value());
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  // A record committed meanwhile is newer than what was read: keep it.
+  if (epoch == cache_epoch_) CacheInsertLocked(case_number, cached);
+  return cached;
+}
+
+Result<ProgressView> Progress::Get(std::string_view case_number, Timestamp now) const {
+  if (case_number.empty() || case_number.size() > kCaseNumberBytesMax) {
+    return InvalidArgument(
+        "case number must have 1.." + std::to_string(kCaseNumberBytesMax) + " bytes",
+        "case_number");
+  }
+  Result<std::shared_ptr<const Cached>> cached = Load(case_number);
+  if (!cached.ok()) return cached.status();
+  ProgressView view;
+  view.timeline_json = (*cached)->timeline_json;
+  // Aliasing: the view's record shares ownership of the whole cached entry.
+  view.record = std::shared_ptr<const ProgressRecord>(*cached, &(*cached)->record);
+  Result<SlaView> sla = ComputeSla(view.record->state, *calendar_, now);
+  if (sla.ok()) {
+    view.sla = std::move(sla).value();
+  } else {
+    view.sla_status = sla.status();
+  }
+  view.next_step = NextStepText(*view.record, view.sla);
+  return view;
+}
+
+}  // namespace yiwang::projections

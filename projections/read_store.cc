@@ -1,0 +1,209 @@
+#include "projections/read_store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
+
+#include <utility>
+
+namespace yiwang::projections {
+
+namespace {
+
+Status FromRocks(const rocksdb::Status& status, std::string_view what) {
+  if (status.ok()) return Status::Ok();
+  return Unavailable("read store: " + std::string(what) + ": " + status.ToString());
+}
+
+std::string EncodePosition(uint64_t position) {
+  std::string out(8, '\0');
+  for (int index = 7; index >= 0; --index) {
+    out[index] = static_cast<char>(position & 0xff);
+    position >>= 8;
+  }
+  return out;
+}
+
+}  // namespace
+
+struct ReadStore::Impl {
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<std::string> names;                     // parallel to handles
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;  // owned; destroyed before db
+
+  ~Impl() {
+    for (rocksdb::ColumnFamilyHandle* handle : handles) {
+      if (db) (void)db->DestroyColumnFamilyHandle(handle);
+    }
+  }
+
+  Result<rocksdb::ColumnFamilyHandle*> Family(std::string_view name) const {
+    for (size_t index = 0; index < names.size(); ++index) {
+      if (names[index] == name) return handles[index];
+    }
+    return InvalidArgument("read store: unknown column family " + std::string(name));
+  }
+};
+
+struct ReadBatch::Impl {
+  const ReadStore::Impl* store = nullptr;
+  // overwrite_key = true: Get sees the latest put or delete of a key in the batch.
+  rocksdb::WriteBatchWithIndex batch{rocksdb::BytewiseComparator(), 0, true};
+};
+
+ReadBatch::ReadBatch(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ReadBatch::~ReadBatch() = default;
+
+Status ReadBatch::Put(std::string_view family, std::string_view key, std::string_view value) {
+  Result<rocksdb::ColumnFamilyHandle*> handle = impl_->store->Family(family);
+  if (!handle.ok()) return handle.status();
+  return FromRocks(impl_->batch.Put(*handle, key, value), "batch put");
+}
+
+Status ReadBatch::Delete(std::string_view family, std::string_view key) {
+  Result<rocksdb::ColumnFamilyHandle*> handle = impl_->store->Family(family);
+  if (!handle.ok()) return handle.status();
+  return FromRocks(impl_->batch.Delete(*handle, key), "batch delete");
+}
+
+Result<std::optional<std::string>> ReadBatch::Get(std::string_view family,
+                                                  std::string_view key) const {
+  Result<rocksdb::ColumnFamilyHandle*> handle = impl_->store->Family(family);
+  if (!handle.ok()) return handle.status();
+  std::string value;
+  rocksdb::Status status = impl_->batch.GetFromBatchAndDB(
+      impl_->store->db.get(), rocksdb::ReadOptions(), *handle, key, &value);
+  if (status.IsNotFound()) return std::optional<std::string>();
+  YIWANG_RETURN_IF_ERROR(FromRocks(status, "batch get"));
+  return std::optional<std::string>(std::move(value));
+}
+
+void ReadBatch::SetCheckpoint(std::string_view projection, uint64_t position) {
+  Result<rocksdb::ColumnFamilyHandle*> handle = impl_->store->Family(kCheckpointsFamily);
+  // The checkpoints family is always opened (ReadStore::Open adds it).
+  (void)impl_->batch.Put(*handle, projection, EncodePosition(position));
+}
+
+size_t ReadBatch::count() const { return impl_->batch.GetWriteBatch()->Count(); }
+
+ReadStore::ReadStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ReadStore::~ReadStore() = default;
+
+Result<std::unique_ptr<ReadStore>> ReadStore::Open(const ReadStoreOptions& options) {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  rocksdb::ColumnFamilyOptions family_options;
+  family_options.compression = rocksdb::kLZ4Compression;
+  family_options.OptimizeForPointLookup(64);  // block cache in MiB; bloom filters
+
+  auto impl = std::make_unique<Impl>();
+  impl->names = {std::string(rocksdb::kDefaultColumnFamilyName), std::string(kCheckpointsFamily)};
+  for (const std::string& family : options.families) {
+    if (family.empty() || family == kCheckpointsFamily ||
+        family == rocksdb::kDefaultColumnFamilyName) {
+      return InvalidArgument("read store: bad column family name " + family);
+    }
+    impl->names.push_back(family);
+  }
+  // Families of projections not opened this time must still be listed to open the DB.
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing).ok()) {
+    for (const std::string& name : existing) {
+      bool known = false;
+      for (const std::string& opened : impl->names) known = known || opened == name;
+      if (!known) impl->names.push_back(name);
+    }
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : impl->names) descriptors.emplace_back(name, family_options);
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status status =
+      rocksdb::DB::Open(db_options, options.path, descriptors, &impl->handles, &db);
+  if (!status.ok())
+    return Unavailable("read store: open " + options.path + ": " + status.ToString());
+  impl->db.reset(db);
+  return std::unique_ptr<ReadStore>(new ReadStore(std::move(impl)));
+}
+
+Result<std::optional<std::string>> ReadStore::Get(std::string_view family,
+                                                  std::string_view key) const {
+  Result<rocksdb::ColumnFamilyHandle*> handle = impl_->Family(family);
+  if (!handle.ok()) return handle.status();
+  std::string value;
+  rocksdb::Status status = impl_->db->Get(rocksdb::ReadOptions(), *handle, key, &value);
+  if (status.IsNotFound()) return std::optional<std::string>();
+  YIWANG_RETURN_IF_ERROR(FromRocks(status, "get"));
+  return std::optional<std::string>(std::move(value));
+}
+
+Status ReadStore::Scan(
+    std::string_view family, std::string_view prefix, std::string_view start_after,
+    const std::function<bool(std::string_view key, std::string_view value)>& fn) const {
+  Result<rocksdb::ColumnFamilyHandle*> handle = impl_->Family(family);
+  if (!handle.ok()) return handle.status();
+  rocksdb::ReadOptions read_options;
+  std::unique_ptr<rocksdb::Iterator> iterator(impl_->db->NewIterator(read_options, *handle));
+  if (start_after.empty()) {
+    iterator->Seek(prefix);
+  } else {
+    iterator->Seek(start_after);
+    if (iterator->Valid() && iterator->key().ToStringView() == start_after) iterator->Next();
+  }
+  for (size_t visited = 0; iterator->Valid() && visited < kScanEntriesMax; ++visited) {
+    const std::string_view key = iterator->key().ToStringView();
+    if (!key.starts_with(prefix)) break;
+    if (!fn(key, iterator->value().ToStringView())) break;
+    iterator->Next();
+  }
+  return FromRocks(iterator->status(), "scan");
+}
+
+Result<uint64_t> ReadStore::Checkpoint(std::string_view projection) const {
+  Result<std::optional<std::string>> value = Get(kCheckpointsFamily, projection);
+  if (!value.ok()) return value.status();
+  if (!value->has_value()) return uint64_t{0};
+  const std::string& bytes = **value;
+  if (bytes.size() != 8)
+    return DataLoss("read store: malformed checkpoint of " + std::string(projection));
+  uint64_t position = 0;
+  for (char byte : bytes) position = (position << 8) | static_cast<uint8_t>(byte);
+  return position;
+}
+
+std::unique_ptr<ReadBatch> ReadStore::NewBatch() const {
+  auto impl = std::make_unique<ReadBatch::Impl>();
+  impl->store = impl_.get();
+  return std::unique_ptr<ReadBatch>(new ReadBatch(std::move(impl)));
+}
+
+Status ReadStore::Commit(ReadBatch* batch) {
+  rocksdb::WriteOptions write_options;
+  write_options.sync =
+      false;  // rebuilt from the log; the batch keeps state and checkpoint together
+  return FromRocks(impl_->db->Write(write_options, batch->impl_->batch.GetWriteBatch()), "commit");
+}
+
+Status ReadStore::Clear(std::string_view family, std::string_view projection) {
+  Result<rocksdb::ColumnFamilyHandle*> handle = impl_->Family(family);
+  if (!handle.ok()) return handle.status();
+  rocksdb::WriteBatch batch;
+  std::unique_ptr<rocksdb::Iterator> iterator(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), *handle));
+  iterator->SeekToLast();
+  if (iterator->Valid()) {
+    // DeleteRange's end is exclusive: one byte past the last key covers it.
+    std::string end = iterator->key().ToString();
+    end.push_back('\0');
+    YIWANG_RETURN_IF_ERROR(FromRocks(batch.DeleteRange(*handle, "", end), "clear"));
+  }
+  YIWANG_RETURN_IF_ERROR(FromRocks(iterator->status(), "clear"));
+  Result<rocksdb::ColumnFamilyHandle*> checkpoints = impl_->Family(kCheckpointsFamily);
+  YIWANG_RETURN_IF_ERROR(FromRocks(batch.Delete(*checkpoints, projection), "clear"));
+  rocksdb::WriteOptions write_options;
+  write_options.sync = false;
+  return FromRocks(impl_->db->Write(write_options, &batch), "clear");
+}
+
+}  // namespace yiwang::projections

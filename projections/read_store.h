@@ -1,0 +1,89 @@
+// The read-side RocksDB instance (DESIGN.md §7): the state of every durable projection and its
+// checkpoint, in a directory of its own (e.g. <data>/read), never the event log's instance.
+//
+// One column family per projection (named by the caller) plus "checkpoints" (projection name ->
+// last applied position). A projection stages its state changes in a ReadBatch and the runner
+// adds the checkpoint to the same batch, so state and checkpoint always commit together: after a
+// crash a projection resumes exactly after the last event whose effect is stored.
+// Writes are not synced (the store is rebuilt from the log, and atomicity of a batch is what
+// keeps state and checkpoint consistent).
+//
+// Thread-safety: Get, Scan and Checkpoint may be called from any thread. A ReadBatch is used by
+// one thread. Commit and ClearFamily are called by the one thread that writes (the runner).
+// Failure modes: kUnavailable when RocksDB cannot open or write, kDataLoss for a malformed
+// checkpoint, kInvalidArgument for an unknown family name.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/status.h"
+
+namespace yiwang::projections {
+
+inline constexpr std::string_view kCheckpointsFamily = "checkpoints";
+inline constexpr size_t kScanEntriesMax = 10'000;  // entries one Scan may visit
+
+struct ReadStoreOptions {
+  std::string path;                   // created when missing
+  std::vector<std::string> families;  // projection families, created when missing
+};
+
+class ReadStore;
+
+// State changes of one runner batch plus the checkpoints, written atomically by Commit.
+// Get sees the batch's own puts and deletes over the committed state (read-your-own-writes
+// inside a batch, so a projection can apply several events of one case in one batch).
+class ReadBatch {
+ public:
+  ~ReadBatch();
+  ReadBatch(const ReadBatch&) = delete;
+  ReadBatch& operator=(const ReadBatch&) = delete;
+
+  Status Put(std::string_view family, std::string_view key, std::string_view value);
+  Status Delete(std::string_view family, std::string_view key);
+  Result<std::optional<std::string>> Get(std::string_view family, std::string_view key) const;
+  void SetCheckpoint(std::string_view projection, uint64_t position);
+  size_t count() const;  // puts and deletes staged
+
+ private:
+  friend class ReadStore;
+  struct Impl;
+  explicit ReadBatch(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+class ReadStore {
+ public:
+  static Result<std::unique_ptr<ReadStore>> Open(const ReadStoreOptions& options);
+  ~ReadStore();
+  ReadStore(const ReadStore&) = delete;
+  ReadStore& operator=(const ReadStore&) = delete;
+
+  // The committed value, nullopt when absent.
+  Result<std::optional<std::string>> Get(std::string_view family, std::string_view key) const;
+  // Visits committed keys starting with `prefix` in key order, from the first key greater than
+  // `start_after` (all when empty), while fn returns true, at most kScanEntriesMax entries.
+  Status Scan(std::string_view family, std::string_view prefix, std::string_view start_after,
+              const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+  // Last committed position of `projection`, 0 when it has none.
+  Result<uint64_t> Checkpoint(std::string_view projection) const;
+
+  std::unique_ptr<ReadBatch> NewBatch() const;
+  Status Commit(ReadBatch* batch);
+  // Deletes every key of `family` and the checkpoint of `projection` (rebuild from zero).
+  Status Clear(std::string_view family, std::string_view projection);
+
+  struct Impl;
+
+ private:
+  explicit ReadStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace yiwang::projections

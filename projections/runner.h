@@ -1,0 +1,102 @@
+// ProjectionRunner: feeds the event log to durable projections (DESIGN.md §7).
+//
+// One subscription from the store, starting after the lowest checkpoint of its projections. Each
+// round polls up to kRunnerBatchEventsMax events, decodes each envelope once, lets every
+// projection whose checkpoint is below the event stage its changes in one ReadBatch, adds every
+// checkpoint to that batch and commits it: state and checkpoint move together, so a crash never
+// double-counts. Then each projection publishes its batch (Committed) and the applied position is
+// published for WaitForPosition (read-your-writes: a query passes the position a command
+// returned). A projection error stops the runner; the error stays in status().
+//
+// Thread-safety: Start/Stop/CatchUp from one controlling thread; position, status and
+// WaitForPosition from any thread. The store, the read store and the projections must outlive
+// the runner.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "domain/envelope.h"
+#include "domain/status.h"
+#include "eventstore/event_store.h"
+#include "projections/read_store.h"
+
+namespace yiwang::projections {
+
+inline constexpr size_t kRunnerBatchEventsMax = 1000;
+inline constexpr std::chrono::milliseconds kRunnerPollWaitMs{200};
+
+// A durable read model. Apply is called on the runner thread only, in position order.
+class Projection {
+ public:
+  virtual ~Projection() = default;
+  // The checkpoint key; stable across releases.
+  virtual std::string_view name() const = 0;
+  // The column families it writes (passed to ReadStoreOptions::families).
+  virtual std::vector<std::string> families() const = 0;
+  // Stages the event's effect in `batch`. A non-OK Status stops the runner; the batch is dropped.
+  virtual Status Apply(const EventEnvelope& event, ReadBatch* batch) = 0;
+  // The batch holding every Apply since the last call is committed: publish in-memory caches.
+  virtual void Committed() = 0;
+  // The batch was dropped (error), or the state was cleared (rebuild): forget in-memory state.
+  virtual void Discard() = 0;
+};
+
+class ProjectionRunner {
+ public:
+  // Reads the checkpoints. Projections must be non-null and distinctly named.
+  static Result<std::unique_ptr<ProjectionRunner>> Create(EventStore* store, ReadStore* read_store,
+                                                          std::vector<Projection*> projections);
+  ~ProjectionRunner();  // Stop()
+  ProjectionRunner(const ProjectionRunner&) = delete;
+  ProjectionRunner& operator=(const ProjectionRunner&) = delete;
+
+  // Starts the thread: catches up from the checkpoints, then follows the log live.
+  // kFailedPrecondition when already running or stopped by an error.
+  Status Start();
+  // Stops the thread after its current batch; idempotent.
+  void Stop();
+  // Applies everything committed up to the store's head on the calling thread (replay, tests).
+  // Only while not started.
+  Status CatchUp();
+
+  // Lowest position every projection has applied and committed.
+  uint64_t position() const;
+  // Waits until position() >= `position`; false on timeout or when the runner stopped on an error.
+  bool WaitForPosition(uint64_t position, std::chrono::milliseconds timeout) const;
+  // OK, or the error that stopped the runner.
+  Status status() const;
+  // Clears a projection's state and checkpoint and drops its caches (yiwang replay). Call it with
+  // no runner alive over `read_store` (a runner keeps checkpoints in memory); a runner created
+  // afterwards starts that projection from position 1.
+  static Status Rebuild(ReadStore* read_store, Projection* projection);
+
+ private:
+  ProjectionRunner(EventStore* store, ReadStore* read_store, std::vector<Projection*> projections,
+                   std::vector<uint64_t> checkpoints);
+  void Run();
+  // Applies one polled batch; commits state and checkpoints.
+  Status ApplyBatch(const std::vector<StoredEvent>& events);
+  void Fail(Status status);
+
+  EventStore* store_;
+  ReadStore* read_store_;
+  std::vector<Projection*> projections_;
+  std::vector<uint64_t> checkpoints_;  // runner thread only
+  std::unique_ptr<Subscription> subscription_;
+  std::thread thread_;
+
+  mutable std::mutex mutex_;
+  mutable std::condition_variable applied_;
+  uint64_t position_ = 0;  // guarded by mutex_
+  Status status_;          // guarded by mutex_
+  bool stopping_ = false;  // guarded by mutex_
+};
+
+}  // namespace yiwang::projections

@@ -1,0 +1,226 @@
+#include "projections/runner.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "tests/projections/projection_fixtures.h"
+
+namespace yiwang::test {
+namespace {
+
+using namespace std::chrono_literals;
+using projections::ProjectionRunner;
+using projections::ReadBatch;
+using projections::ReadStore;
+
+// Counts the events it sees, with no protection of its own against applying one twice: only the
+// checkpoint sharing the batch keeps the count right. Fails on demand at one position.
+class CountingProjection : public projections::Projection {
+ public:
+  std::string_view name() const override { return "counting"; }
+  std::vector<std::string> families() const override { return {"counts"}; }
+  Status Apply(const EventEnvelope& event, ReadBatch* batch) override {
+    if (event.position == fail_at) return Internal("injected failure");
+    Result<std::optional<std::string>> count = batch->Get("counts", "n");
+    if (!count.ok()) return count.status();
+    const uint64_t next = (count->has_value() ? std::stoull(**count) : 0) + 1;
+    return batch->Put("counts", "n", std::to_string(next));
+  }
+  void Committed() override {}
+  void Discard() override {}
+  uint64_t fail_at = 0;
+};
+
+uint64_t Count(const ReadStore& store) {
+  Result<std::optional<std::string>> count = store.Get("counts", "n");
+  EXPECT_TRUE(count.ok());
+  return count.ok() && count->has_value() ? std::stoull(**count) : 0;
+}
+
+std::unique_ptr<ReadStore> OpenCountStore(const std::string& path) {
+  Result<std::unique_ptr<ReadStore>> store = ReadStore::Open({path, {"counts"}});
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  return store.ok() ? std::move(store).value() : nullptr;
+}
+
+// Everything the read side answers for these cases, as text.
+std::string Dump(ReadSide& read, const std::vector<std::string>& cases) {
+  std::string out;
+  for (const std::string& case_number : cases) {
+    Result<projections::ProgressView> view =
+        read.progress->Get(case_number, LocalTime(2026, 2, 10, 9));
+    out += view.ok() ? projections::WriteProgressJson(*view) : view.status().ToString();
+    out += "\n";
+  }
+  Result<projections::ApplicantPage<projections::ApplicantCase>> page =
+      read.applicants->ListCases(ValidIdNumber(), "", 100);
+  out += page.ok() ? projections::WriteApplicantCasesJson(*page) : page.status().ToString();
+  return out;
+}
+
+const std::vector<std::string> kCases = {"3301062026020200001", "3301062026020200002"};
+
+void RunSomeCommands(CaseLogStore* log, const std::string& case_number) {
+  log->SubmitAndAccept(case_number, ValidIdNumber());
+  log->Run(case_number, StartReviewCommand{}, LocalTime(2026, 2, 3, 9), Officer());
+  log->Run(case_number, TransferCommand{"330100-GA-ZD", "转市局审核"}, LocalTime(2026, 2, 3, 10),
+           Officer());
+}
+
+TEST(RunnerTest, ResumesFromCheckpointAndMatchesAFreshRebuild) {
+  CaseLogStore log;
+  RunSomeCommands(&log, kCases[0]);
+  {
+    ReadSide read(&log, log.Path("read"));
+    ASSERT_TRUE(read.runner->CatchUp().ok());
+    EXPECT_EQ(read.runner->position(), log.store().HeadPosition());
+  }
+  RunSomeCommands(&log, kCases[1]);
+  log.Run(kCases[0], StartReviewCommand{}, LocalTime(2026, 2, 4, 9), Officer());
+  log.Run(kCases[0], ApproveCommand{}, LocalTime(2026, 2, 4, 10), Officer());
+  ReadSide resumed(&log, log.Path("read"));
+  EXPECT_LT(resumed.runner->position(), log.store().HeadPosition());
+  ASSERT_TRUE(resumed.runner->CatchUp().ok());
+  Result<uint64_t> checkpoint = resumed.read_store->Checkpoint("progress");
+  ASSERT_TRUE(checkpoint.ok());
+  EXPECT_EQ(*checkpoint, log.store().HeadPosition());
+
+  ReadSide fresh(&log, log.Path("fresh"));
+  ASSERT_TRUE(fresh.runner->CatchUp().ok());
+  const std::string expected = Dump(fresh, kCases);
+  EXPECT_NE(expected.find(R"("state":"Approved")"), std::string::npos) << expected;
+  EXPECT_EQ(Dump(resumed, kCases), expected);
+}
+
+TEST(RunnerTest, FailedBatchCommitsNothingAndResumesWithoutDoubleCounting) {
+  CaseLogStore log;
+  RunSomeCommands(&log, kCases[0]);
+  const uint64_t first_head = log.store().HeadPosition();
+  std::unique_ptr<ReadStore> store = OpenCountStore(log.Path("count"));
+  {
+    CountingProjection counting;
+    auto runner = ProjectionRunner::Create(&log.store(), store.get(), {&counting});
+    ASSERT_TRUE(runner.ok());
+    ASSERT_TRUE((*runner)->CatchUp().ok());
+    ASSERT_EQ(Count(*store), first_head);
+  }
+  RunSomeCommands(&log, kCases[1]);
+  const uint64_t head = log.store().HeadPosition();
+  ASSERT_GT(head, first_head + 2);
+
+  // The next batch (first_head + 1 .. head) fails at its last event, as if the process died.
+  CountingProjection failing;
+  failing.fail_at = head;
+  auto runner = ProjectionRunner::Create(&log.store(), store.get(), {&failing});
+  ASSERT_TRUE(runner.ok());
+  Status status = (*runner)->CatchUp();
+  EXPECT_EQ(status.code(), StatusCode::kInternal);
+  EXPECT_EQ((*runner)->status().code(), StatusCode::kInternal);
+  EXPECT_NE(status.message().find("counting at position"), std::string::npos);
+  EXPECT_EQ(Count(*store), first_head);  // the failed batch left nothing behind
+  EXPECT_EQ((*runner)->position(), first_head);
+  runner->reset();
+
+  CountingProjection healthy;
+  auto restarted = ProjectionRunner::Create(&log.store(), store.get(), {&healthy});
+  ASSERT_TRUE(restarted.ok());
+  EXPECT_EQ((*restarted)->position(), first_head);
+  ASSERT_TRUE((*restarted)->CatchUp().ok());
+  EXPECT_EQ(Count(*store), head);
+  // Restarting at the head applies nothing twice.
+  restarted->reset();
+  CountingProjection again;
+  auto third = ProjectionRunner::Create(&log.store(), store.get(), {&again});
+  ASSERT_TRUE(third.ok());
+  ASSERT_TRUE((*third)->CatchUp().ok());
+  EXPECT_EQ(Count(*store), head);
+}
+
+TEST(RunnerTest, LiveRunnerServesReadYourWrites) {
+  CaseLogStore log;
+  ReadSide read(&log, log.Path("read"));
+  ASSERT_TRUE(read.runner->Start().ok());
+  EXPECT_EQ(read.runner->Start().code(), StatusCode::kFailedPrecondition);
+  log.SubmitAndAccept(kCases[0], ValidIdNumber());
+  const uint64_t position =
+      log.Run(kCases[0], StartReviewCommand{}, LocalTime(2026, 2, 3, 9), Officer());
+  ASSERT_TRUE(read.runner->WaitForPosition(position, 10s));
+  Result<projections::ProgressView> view = read.progress->Get(kCases[0], LocalTime(2026, 2, 3, 10));
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->record->state.status, CaseStatus::kUnderReview);
+  EXPECT_FALSE(read.runner->WaitForPosition(position + 1, 20ms));
+
+  // Restart: the cached record is replaced by the newer one (write-through on commit).
+  read.runner->Stop();
+  const uint64_t approved =
+      log.Run(kCases[0], ApproveCommand{}, LocalTime(2026, 2, 4, 9), Officer());
+  ASSERT_TRUE(read.runner->Start().ok());
+  ASSERT_TRUE(read.runner->WaitForPosition(approved, 10s));
+  view = read.progress->Get(kCases[0], LocalTime(2026, 2, 4, 10));
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->record->state.status, CaseStatus::kApproved);
+  EXPECT_TRUE(read.runner->status().ok());
+}
+
+TEST(RunnerTest, RebuildEqualsLiveState) {
+  CaseLogStore log;
+  RunSomeCommands(&log, kCases[0]);
+  RunSomeCommands(&log, kCases[1]);
+  std::string live;
+  {
+    ReadSide read(&log, log.Path("read"));
+    ASSERT_TRUE(read.runner->CatchUp().ok());
+    live = Dump(read, kCases);
+    read.runner.reset();
+    ASSERT_TRUE(ProjectionRunner::Rebuild(read.read_store.get(), read.progress.get()).ok());
+    ASSERT_TRUE(ProjectionRunner::Rebuild(read.read_store.get(), read.applicants.get()).ok());
+    EXPECT_EQ(read.progress->Get(kCases[0], LocalTime(2026, 2, 4, 9)).status().code(),
+              StatusCode::kNotFound);
+    EXPECT_EQ(*read.read_store->Checkpoint("applicants"), 0u);
+  }
+  ReadSide rebuilt(&log, log.Path("read"));
+  EXPECT_EQ(rebuilt.runner->position(), 0u);
+  ASSERT_TRUE(rebuilt.runner->CatchUp().ok());
+  EXPECT_EQ(Dump(rebuilt, kCases), live);
+}
+
+TEST(RunnerTest, UndecodableHistoryStopsTheRunnerWithAStatus) {
+  CaseLogStore log;
+  ReadSide read(&log, log.Path("read"));
+  ASSERT_TRUE(read.runner->Start().ok());
+  AppendRequest request;
+  request.stream = "case-3301062026020299999";
+  NewEvent event;
+  event.type = "CaseApproved";  // a case event without a CaseSubmitted before it
+  event.occurred_at = LocalTime(2026, 2, 4, 9);
+  event.actor = Officer();
+  event.data = "{}";
+  request.events.push_back(event);
+  Result<AppendResult> appended = log.store().Append(std::move(request));
+  ASSERT_TRUE(appended.ok());
+  EXPECT_FALSE(read.runner->WaitForPosition(appended->last_position, 10s));
+  EXPECT_EQ(read.runner->status().code(), StatusCode::kDataLoss);
+  EXPECT_LT(read.runner->position(), appended->last_position);
+  read.runner->Stop();
+  EXPECT_EQ(read.runner->Start().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST(RunnerTest, CreateRefusesBadArguments) {
+  CaseLogStore log;
+  std::unique_ptr<ReadStore> store = OpenCountStore(log.Path("count"));
+  CountingProjection first;
+  CountingProjection second;
+  EXPECT_EQ(ProjectionRunner::Create(&log.store(), store.get(), {&first, &second}).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(ProjectionRunner::Create(&log.store(), store.get(), {}).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(ReadStore::Open({log.Path("bad"), {"checkpoints"}}).status().code(),
+            StatusCode::kInvalidArgument);
+  std::unique_ptr<ReadBatch> batch = store->NewBatch();
+  EXPECT_EQ(batch->Put("nope", "k", "v").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->Get("nope", "k").status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace yiwang::test
