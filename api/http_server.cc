@@ -87,6 +87,7 @@ struct HttpServer::Impl {
 void HttpServer::Impl::Routes() {
   internal::RegisterCommandRoutes(server, dependencies);
   internal::RegisterEventRoutes(server, dependencies);
+  internal::RegisterQueryRoutes(server, dependencies);
   server.Get("/healthz", [this](const httplib::Request&, httplib::Response& response) {
     HealthInfo health = dependencies.health ? dependencies.health() : HealthInfo{};
     JsonWriter writer;

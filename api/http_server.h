@@ -20,7 +20,10 @@
 #include "api/auth.h"
 #include "api/command_handler.h"
 #include "domain/status.h"
+#include "projections/applicants.h"
 #include "projections/catalog_view.h"
+#include "projections/progress.h"
+#include "projections/runner.h"
 
 namespace yiwang::api {
 
@@ -51,6 +54,11 @@ struct HttpServerDependencies {
   CommandHandler* commands = nullptr;
   const TokenRegistry* tokens = nullptr;
   const EventStore* store = nullptr;  // GET /events, /streams
+  // The read models and the runner that feeds them; without them queries answer 503.
+  const projections::Progress* progress = nullptr;
+  const projections::ApplicantIndex* applicants = nullptr;
+  const projections::ProjectionRunner* runner = nullptr;
+  std::function<Timestamp()> clock;  // `now` of SLA computations; default: the system clock
 };
 
 class HttpServer {

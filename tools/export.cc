@@ -6,6 +6,7 @@
 #include "eventstore/event_store.h"
 #include "tools/commands.h"
 #include "tools/flags.h"
+#include "tools/setup.h"
 
 namespace yiwang::tools {
 namespace {
@@ -38,7 +39,7 @@ int RunExport(int argc, char** argv) {
   if (!to.ok()) return UsageError("export", to.status().message(), kUsage);
 
   EventStoreOptions options;
-  options.path = flags.Get("data", "./yiwang-data");
+  options.path = LogPath(flags.Get("data", "./yiwang-data"));
   options.read_only = true;
   Result<std::unique_ptr<EventStore>> store = EventStore::Open(options);
   if (!store.ok()) {

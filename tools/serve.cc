@@ -16,7 +16,11 @@
 #include "domain/calendar.h"
 #include "domain/catalog.h"
 #include "eventstore/event_store.h"
+#include "projections/applicants.h"
 #include "projections/catalog_view.h"
+#include "projections/progress.h"
+#include "projections/read_store.h"
+#include "projections/runner.h"
 #include "tools/commands.h"
 #include "tools/flags.h"
 #include "tools/setup.h"
@@ -168,7 +172,8 @@ int RunServe(int argc, char** argv) {
   api::SetLogLevel(level);
 
   EventStoreOptions store_options;
-  store_options.path = flags.Get("data", "./yiwang-data");
+  const std::string data_dir = flags.Get("data", "./yiwang-data");
+  store_options.path = LogPath(data_dir);
   Result<Durability> durability = ParseDurability(flags.Get("durability", "fsync"));
   if (!durability.ok()) return UsageError("serve", durability.status().message(), kUsage);
   store_options.durability = *durability;
@@ -180,6 +185,10 @@ int RunServe(int argc, char** argv) {
 
   const sigset_t stop_signals = BlockStopSignals();
   signal(SIGPIPE, SIG_IGN);  // a client or a reader of stdout going away is not our end
+  std::error_code directory_error;
+  std::filesystem::create_directories(data_dir, directory_error);
+  if (directory_error)
+    return Fail(Unavailable("cannot create " + data_dir + ": " + directory_error.message()));
   Result<std::unique_ptr<EventStore>> opened = EventStore::Open(store_options);
   if (!opened.ok()) return Fail(opened.status());
   std::unique_ptr<EventStore> store = std::move(opened).value();
@@ -198,12 +207,33 @@ int RunServe(int argc, char** argv) {
   if (Status status = follower.CatchUp(store->HeadPosition()); !status.ok()) return Fail(status);
   follower.StartLive();
 
+  // The read models: their own RocksDB instance, fed from the log by one runner.
+  projections::ReadStoreOptions read_options;
+  read_options.path = ReadModelsPath(data_dir);
+  read_options.families = {std::string(projections::kProgressFamily)};
+  for (const std::string& family : projections::ApplicantIndex(nullptr).families()) {
+    read_options.families.push_back(family);
+  }
+  Result<std::unique_ptr<projections::ReadStore>> read_store =
+      projections::ReadStore::Open(read_options);
+  if (!read_store.ok()) return Fail(read_store.status());
+  projections::Progress progress(read_store->get(), &*calendar);
+  projections::ApplicantIndex applicants(read_store->get());
+  Result<std::unique_ptr<projections::ProjectionRunner>> runner =
+      projections::ProjectionRunner::Create(store.get(), read_store->get(),
+                                            {&progress, &applicants});
+  if (!runner.ok()) return Fail(runner.status());
+  if (Status status = (*runner)->Start(); !status.ok()) return Fail(status);
+
   api::CommandHandler commands(store.get(), &*calendar, api::CommandHandlerOptions{});
   api::HttpServerDependencies dependencies;
   dependencies.catalog = &catalog;
   dependencies.commands = &commands;
   dependencies.tokens = &*tokens;
   dependencies.store = store.get();
+  dependencies.progress = &progress;
+  dependencies.applicants = &applicants;
+  dependencies.runner = runner->get();
   EventStore* store_pointer = store.get();
   dependencies.health = [store_pointer, &catalog] {
     return api::HealthInfo{store_pointer->HeadPosition(), store_pointer->HeadHash(),
@@ -221,6 +251,7 @@ int RunServe(int argc, char** argv) {
   api::LogInfo(std::string("stopping on ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM"));
   (*server)->Stop();
   (*server)->Wait();
+  (*runner)->Stop();
   follower.Stop();
   store->Close();
   return 0;

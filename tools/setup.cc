@@ -10,6 +10,9 @@
 
 namespace yiwang::tools {
 
+std::string LogPath(const std::string& data_dir) { return data_dir + "/log"; }
+std::string ReadModelsPath(const std::string& data_dir) { return data_dir + "/read"; }
+
 Result<Durability> ParseDurability(const std::string& text) {
   if (text == "fsync") return Durability::kFsync;
   if (text == "os") return Durability::kOs;

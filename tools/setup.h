@@ -10,6 +10,11 @@
 
 namespace yiwang::tools {
 
+// The data directory (--data DIR): the event log in DIR/log (only eventstore opens it), the read
+// models in DIR/read.
+std::string LogPath(const std::string& data_dir);
+std::string ReadModelsPath(const std::string& data_dir);
+
 Result<Durability> ParseDurability(const std::string& text);
 
 // The built-in calendar years plus every <year>.txt in `extra_dir` (when not empty). A year in

@@ -8,6 +8,7 @@
 #include "eventstore/event_store.h"
 #include "tools/commands.h"
 #include "tools/flags.h"
+#include "tools/setup.h"
 
 namespace yiwang::tools {
 namespace {
@@ -48,7 +49,7 @@ int RunVerify(int argc, char** argv) {
     };
   }
   const auto started = std::chrono::steady_clock::now();
-  Result<VerifyReport> report = VerifyChain(flags.Get("data", "./yiwang-data"), options);
+  Result<VerifyReport> report = VerifyChain(LogPath(flags.Get("data", "./yiwang-data")), options);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!quiet && terminal) std::fputc('\n', stderr);

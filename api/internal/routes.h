@@ -29,6 +29,9 @@ Status AuthorizeOnCase(const Principal& principal, const CaseState& state, const
 // GET /api/v1/events, GET /api/v1/streams/{id}.
 void RegisterEventRoutes(httplib::Server& server, const HttpServerDependencies& dependencies);
 
+// GET /api/v1/cases/{no}, /progress, /applicants/{id}/…, /readyz.
+void RegisterQueryRoutes(httplib::Server& server, const HttpServerDependencies& dependencies);
+
 // POST /api/v1/cases and POST /api/v1/cases/{no}/{action}.
 void RegisterCommandRoutes(httplib::Server& server, const HttpServerDependencies& dependencies);
 

@@ -349,3 +349,153 @@ TEST_F(EventReadsTest, TheLogIsServedAsStoredAndMaskedForAnalysts) {
 
 }  // namespace
 }  // namespace yiwang::testing
+
+namespace yiwang::testing {
+namespace {
+
+class QueriesTest : public CommandsTest {
+ protected:
+  httplib::Result Get(const std::string& path, const std::string& token = "") {
+    httplib::Client client("127.0.0.1", server_->port());
+    client.set_read_timeout(10, 0);
+    httplib::Headers headers;
+    if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+    return client.Get(path, headers);
+  }
+  // Submits and accepts a case; returns {case number, query code, position of the accept}.
+  std::tuple<std::string, std::string, std::string> AcceptedCase() {
+    httplib::Result created = Post("/api/v1/cases", SubmitBody(), "demo-citizen");
+    EXPECT_TRUE(created && created->status == 201);
+    const std::string number = Field(created->body, "case_number");
+    httplib::Result accepted = Post("/api/v1/cases/" + number + "/accept",
+                                    R"({"acceptance_number":"A-1"})", "demo-officer");
+    EXPECT_TRUE(accepted && accepted->status == 200);
+    return {number, Field(created->body, "query_code"), Field(accepted->body, "position")};
+  }
+};
+
+TEST_F(QueriesTest, ProgressReadsItsWritesAndIsScoped) {
+  const auto [number, code, position] = AcceptedCase();
+  httplib::Result progress =
+      Get("/api/v1/cases/" + number + "?min_position=" + position, "demo-officer");
+  ASSERT_TRUE(progress);
+  ASSERT_EQ(progress->status, 200) << progress->body;
+  EXPECT_EQ(Field(progress->body, "state"), "Accepted");
+  EXPECT_EQ(Field(progress->body, "version"), "2");
+  for (const char* field : {"\"deadline\":", "\"legal_deadline\":", "\"working_days_left\":",
+                            "\"warning\":", "\"next_step\":", "\"timeline\":["}) {
+    EXPECT_NE(progress->body.find(field), std::string::npos) << field;
+  }
+  EXPECT_EQ(progress->body.find(kCitizenId), std::string::npos);  // no personal data
+
+  httplib::Result own = Get("/api/v1/cases/" + number, "demo-citizen");
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->status, 200);
+  httplib::Result foreign = Get("/api/v1/cases/" + number, "other-citizen");
+  httplib::Result missing = Get("/api/v1/cases/3301062026010199999", "other-citizen");
+  ASSERT_TRUE(foreign && missing);
+  EXPECT_EQ(foreign->status, 404);
+  EXPECT_EQ(Field(foreign->body, "code"), Field(missing->body, "code"));
+  httplib::Result other_department = Get("/api/v1/cases/" + number, "traffic-officer");
+  ASSERT_TRUE(other_department);
+  EXPECT_EQ(other_department->status, 403);
+  httplib::Result anonymous = Get("/api/v1/cases/" + number);
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 401);
+
+  // Citizens without an account: case number + query code; a wrong code is a plain 404.
+  httplib::Result by_code = Get("/api/v1/progress?case=" + number + "&code=" + code);
+  ASSERT_TRUE(by_code);
+  EXPECT_EQ(by_code->status, 200);
+  EXPECT_EQ(Field(by_code->body, "state"), "Accepted");
+  httplib::Result wrong_code = Get("/api/v1/progress?case=" + number + "&code=00000000");
+  httplib::Result no_case = Get("/api/v1/progress?case=3301062026010199999&code=" + code);
+  ASSERT_TRUE(wrong_code && no_case);
+  EXPECT_EQ(wrong_code->status, 404);
+  EXPECT_EQ(wrong_code->body, no_case->body);
+
+  // A position far ahead: a bounded wait, then 503 with a clear body.
+  httplib::Client client("127.0.0.1", server_->port());
+  client.set_read_timeout(15, 0);
+  httplib::Result ahead = client.Get("/api/v1/cases/" + number + "?min_position=999999",
+                                     {{"Authorization", "Bearer demo-officer"}});
+  ASSERT_TRUE(ahead);
+  EXPECT_EQ(ahead->status, 503);
+  EXPECT_EQ(Field(ahead->body, "code"), "not_caught_up");
+  httplib::Result bad_position = Get("/api/v1/cases/" + number + "?min_position=x", "demo-officer");
+  ASSERT_TRUE(bad_position);
+  EXPECT_EQ(bad_position->status, 400);
+}
+
+TEST_F(QueriesTest, TheApplicantIndexListsOwnCasesOnly) {
+  const auto [first, code, position] = AcceptedCase();
+  const auto [second, code2, position2] = AcceptedCase();
+  const std::string path =
+      std::string("/api/v1/applicants/") + kCitizenId + "/cases?min_position=" + position2;
+  httplib::Result own = Get(path + "&limit=1", "demo-citizen");
+  ASSERT_TRUE(own);
+  ASSERT_EQ(own->status, 200) << own->body;
+  EXPECT_NE(own->body.find(first), std::string::npos);
+  const std::string cursor = Field(own->body, "next_cursor");
+  ASSERT_FALSE(cursor.empty());
+  httplib::Result next = Get(path + "&limit=1&cursor=" + cursor, "demo-citizen");
+  ASSERT_TRUE(next);
+  EXPECT_NE(next->body.find(second), std::string::npos) << next->body;
+  EXPECT_EQ(Field(next->body, "next_cursor"), "null");
+
+  httplib::Result officer = Get(path, "demo-officer");
+  ASSERT_TRUE(officer);
+  EXPECT_EQ(officer->status, 200);
+  for (const auto& [token, status] : std::vector<std::pair<std::string, int>>{
+           {"other-citizen", 403}, {"demo-analyst", 403}, {"", 401}}) {
+    httplib::Result refused = Get(path, token);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, status) << token;
+  }
+  httplib::Result bad_id = Get("/api/v1/applicants/110105194912310021/cases", "demo-officer");
+  ASSERT_TRUE(bad_id);
+  EXPECT_EQ(bad_id->status, 400);
+  httplib::Result bad_limit = Get(path + "&limit=1000", "demo-citizen");
+  ASSERT_TRUE(bad_limit);
+  EXPECT_EQ(bad_limit->status, 400);
+  httplib::Result ready = Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200);
+  EXPECT_EQ(Field(ready->body, "ready"), "true");
+}
+
+// Stop, restart (projections resume from their checkpoints), then throw the read models away
+// and restart (a rebuild from the log): the answers do not change.
+TEST_F(QueriesTest, ProjectionsResumeAndAgreeWithARebuild) {
+  const auto [number, code, position] = AcceptedCase();
+  httplib::Result before =
+      Get("/api/v1/applicants/" + std::string(kCitizenId) + "/cases?min_position=" + position,
+          "demo-citizen");
+  ASSERT_TRUE(before && before->status == 200);
+  auto restart = [&] {
+    server_ = std::make_unique<ServerProcess>(std::vector<std::string>{
+        "--demo", "--listen", "127.0.0.1:0", "--data", (data_.path() / "db").string(),
+        "--durability", "os", "--auth-file", auth_file_});
+    ASSERT_TRUE(server_->started()) << server_->startup_output();
+  };
+  auto answers = [&] {
+    httplib::Result index =
+        Get("/api/v1/applicants/" + std::string(kCitizenId) + "/cases?min_position=" + position,
+            "demo-citizen");
+    httplib::Result progress =
+        Get("/api/v1/progress?case=" + number + "&code=" + code + "&min_position=" + position);
+    EXPECT_TRUE(index && progress);
+    return index->body + "\n" + progress->body;
+  };
+  const std::string original = answers();
+  ASSERT_EQ(server_->Stop(), 0);
+  restart();
+  EXPECT_EQ(answers(), original);
+  ASSERT_EQ(server_->Stop(), 0);
+  std::filesystem::remove_all(data_.path() / "db" / "read");
+  restart();
+  EXPECT_EQ(answers(), original);
+}
+
+}  // namespace
+}  // namespace yiwang::testing

@@ -223,7 +223,7 @@ TEST(ExportVerifyTest, VerifyReportsAByteChangedBehindTheStoresBack) {
     ASSERT_TRUE(server.started()) << server.startup_output();
     ASSERT_EQ(server.Stop(), 0);
   }
-  FlipStoredByte(data.str(), 5);
+  FlipStoredByte((data.path() / "log").string(), 5);
   CommandResult verified = RunYiwang({"verify", "--data", data.str()});
   EXPECT_EQ(verified.exit_code, 1) << verified.out << verified.err;
   EXPECT_NE(verified.out.find("FAILED at position 5"), std::string::npos) << verified.out;
