@@ -14,7 +14,8 @@ namespace {
 constexpr char kUsage[] =
     "usage: yiwang export [flags]\n"
     "\n"
-    "  --data DIR        data directory (default ./yiwang-data); opened read-only, so a running\n"
+    "  --data DIR        data directory (default ./yiwang-data); its log, DIR/log, is opened\n"
+    "                    read-only, so a running\n"
     "                    server is not disturbed (the export shows the log as of the start)\n"
     "  --from N          first position (default 1)\n"
     "  --to N            last position, inclusive (default: the head)\n"

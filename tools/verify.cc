@@ -16,7 +16,7 @@ namespace {
 constexpr char kUsage[] =
     "usage: yiwang verify [flags]\n"
     "\n"
-    "  --data DIR     data directory (default ./yiwang-data), opened read-only\n"
+    "  --data DIR     data directory (default ./yiwang-data); its log, DIR/log, is opened read-only\n"
     "  --from N       first position to check (default 1)\n"
     "  --to N         last position to check, inclusive (default: the head)\n"
     "  --quiet        print only the result line\n";
