@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <random>
-#include <regex>
 
 namespace yiwang::testing {
 namespace {
@@ -81,7 +80,6 @@ ServerProcess::ServerProcess(std::vector<std::string> args) {
     _exit(127);
   }
   ::close(pipe_fds[1]);
-  const std::regex serving("serving on http://[^ ]+:([0-9]+)");
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(kStartupTimeoutMs);
   while (std::chrono::steady_clock::now() < deadline) {
@@ -91,9 +89,12 @@ ServerProcess::ServerProcess(std::vector<std::string> args) {
     ssize_t count = ::read(pipe_fds[0], buffer, sizeof(buffer));
     if (count <= 0) break;  // the server exited
     output_.append(buffer, count);
-    std::smatch match;
-    if (std::regex_search(output_, match, serving)) {
-      port_ = std::atoi(match[1].str().c_str());
+    // "yiwang serving on http://127.0.0.1:PORT (data …)"
+    const size_t at = output_.find("serving on http://");
+    const size_t space = at == std::string::npos ? at : output_.find(' ', at + 18);
+    if (space != std::string::npos) {
+      const size_t colon = output_.rfind(':', space);
+      port_ = std::atoi(output_.substr(colon + 1, space - colon - 1).c_str());
       break;
     }
   }
