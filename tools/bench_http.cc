@@ -16,7 +16,11 @@
 #include "api/http_server.h"
 #include "api/log.h"
 #include "eventstore/event_store.h"
+#include "projections/applicants.h"
 #include "projections/catalog_view.h"
+#include "projections/progress.h"
+#include "projections/read_store.h"
+#include "projections/runner.h"
 #include "tools/commands.h"
 #include "tools/flags.h"
 #include "tools/setup.h"
@@ -54,13 +58,6 @@ constexpr Step kSteps[] = {
     {"close", "{}"},
 };
 
-struct RunFigures {
-  double commands_per_second = 0;
-  double p50_ms = 0;
-  double p99_ms = 0;
-  uint64_t errors = 0;
-};
-
 double Percentile(std::vector<double>* values, double fraction) {
   if (values->empty()) return 0;
   const size_t index = std::min(values->size() - 1, static_cast<size_t>(fraction * values->size()));
@@ -70,7 +67,7 @@ double Percentile(std::vector<double>* values, double fraction) {
 
 // One connection: whole cases, one command at a time, until the deadline.
 void ClientLoop(int port, Clock::time_point deadline, std::vector<double>* latencies_ms,
-                std::atomic<uint64_t>* errors) {
+                std::atomic<uint64_t>* errors, std::vector<std::string>* case_numbers) {
   httplib::Client client("127.0.0.1", port);
   client.set_keep_alive(true);
   client.set_tcp_nodelay(true);  // else Nagle holds the body back for a delayed ACK (40 ms)
@@ -98,8 +95,8 @@ void ClientLoop(int port, Clock::time_point deadline, std::vector<double>* laten
     std::string created;
     if (!timed("/api/v1/cases", citizen, kSubmitBody, &created)) continue;
     const size_t at = created.find("\"case_number\":\"") + 15;
-    const std::string base =
-        "/api/v1/cases/" + created.substr(at, created.find('"', at) - at) + "/";
+    case_numbers->push_back(created.substr(at, created.find('"', at) - at));
+    const std::string base = "/api/v1/cases/" + case_numbers->back() + "/";
     for (const Step& step : kSteps) {
       if (Clock::now() >= deadline || !timed(base + step.action, officer, step.body, nullptr))
         break;
@@ -107,56 +104,154 @@ void ClientLoop(int port, Clock::time_point deadline, std::vector<double>* laten
   }
 }
 
-Result<RunFigures> RunOnce(const std::string& directory, Durability durability, int connections,
-                           std::chrono::seconds duration) {
+// One connection reading progress (GET /cases/{no}) of the cases the command phase made.
+void QueryLoop(int port, Clock::time_point deadline, const std::vector<std::string>* case_numbers,
+               size_t offset, std::vector<double>* latencies_ms, std::atomic<uint64_t>* errors) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_keep_alive(true);
+  client.set_tcp_nodelay(true);
+  client.set_read_timeout(30, 0);
+  const httplib::Headers officer{{"Authorization", "Bearer demo-officer"}};
+  for (size_t index = offset; Clock::now() < deadline; index += 7919) {
+    const std::string& number = (*case_numbers)[index % case_numbers->size()];
+    const Clock::time_point start = Clock::now();
+    httplib::Result result = client.Get("/api/v1/cases/" + number, officer);
+    latencies_ms->push_back(
+        std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    if (!result || result->status != 200) ++*errors;
+  }
+}
+
+struct PhaseFigures {
+  double per_second = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+  uint64_t errors = 0;
+};
+
+// Runs `loop(index, deadline, latencies, errors)` on `connections` threads for `duration`.
+template <typename Loop>
+PhaseFigures RunPhase(int connections, std::chrono::seconds duration, Loop loop) {
+  std::vector<std::vector<double>> latencies(connections);
+  std::atomic<uint64_t> errors{0};
+  const Clock::time_point start = Clock::now();
+  std::vector<std::thread> clients;
+  for (int index = 0; index < connections; ++index) {
+    clients.emplace_back([&, index] { loop(index, start + duration, &latencies[index], &errors); });
+  }
+  for (std::thread& client : clients) client.join();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::vector<double> all;
+  for (auto& one : latencies) all.insert(all.end(), one.begin(), one.end());
+  return PhaseFigures{static_cast<double>(all.size()) / seconds, Percentile(&all, 0.50),
+                      Percentile(&all, 0.99), errors.load()};
+}
+
+// A whole server in this process, as `serve` builds it, on a scratch directory.
+struct BenchServer {
+  std::unique_ptr<EventStore> store;
+  WorkingCalendar calendar;
+  projections::CatalogView catalog;
+  std::unique_ptr<projections::ReadStore> read_store;
+  std::unique_ptr<projections::Progress> progress;
+  std::unique_ptr<projections::ApplicantIndex> applicants;
+  std::unique_ptr<projections::ProjectionRunner> runner;
+  api::TokenRegistry tokens = api::TokenRegistry::Empty();
+  std::unique_ptr<api::CommandHandler> commands;
+  std::unique_ptr<api::HttpServer> http;
+
+  ~BenchServer() {
+    if (http) http->Stop();
+    if (runner) runner->Stop();
+    if (store) store->Close();
+  }
+};
+
+Status StartServer(const std::string& directory, Durability durability, int connections,
+                   BenchServer* server) {
   std::filesystem::remove_all(directory);
+  std::filesystem::create_directories(directory);
   EventStoreOptions options;
-  options.path = directory;
+  options.path = LogPath(directory);
   options.durability = durability;
   Result<std::unique_ptr<EventStore>> store = EventStore::Open(options);
   if (!store.ok()) return store.status();
-  Result<int> published = PublishDemoCatalog(store->get());
+  server->store = std::move(store).value();
+  Result<int> published = PublishDemoCatalog(server->store.get());
   if (!published.ok()) return published.status();
   Result<WorkingCalendar> calendar = LoadCalendar("");
   if (!calendar.ok()) return calendar.status();
-  projections::CatalogView catalog;
-  api::TokenRegistry tokens = api::TokenRegistry::Empty();
-  tokens.AddDemoTokens();
-  api::CommandHandler commands(store->get(), &*calendar, api::CommandHandlerOptions{});
+  server->calendar = std::move(calendar).value();
+  projections::ReadStoreOptions read_options;
+  read_options.path = ReadModelsPath(directory);
+  server->applicants = std::make_unique<projections::ApplicantIndex>(nullptr);
+  read_options.families = server->applicants->families();
+  read_options.families.emplace_back(projections::kProgressFamily);
+  Result<std::unique_ptr<projections::ReadStore>> read_store =
+      projections::ReadStore::Open(read_options);
+  if (!read_store.ok()) return read_store.status();
+  server->read_store = std::move(read_store).value();
+  server->progress =
+      std::make_unique<projections::Progress>(server->read_store.get(), &server->calendar);
+  server->applicants = std::make_unique<projections::ApplicantIndex>(server->read_store.get());
+  Result<std::unique_ptr<projections::ProjectionRunner>> runner =
+      projections::ProjectionRunner::Create(server->store.get(), server->read_store.get(),
+                                            {server->progress.get(), server->applicants.get()});
+  if (!runner.ok()) return runner.status();
+  server->runner = std::move(runner).value();
+  YIWANG_RETURN_IF_ERROR(server->runner->Start());
+  server->tokens.AddDemoTokens();
+  server->commands = std::make_unique<api::CommandHandler>(server->store.get(), &server->calendar,
+                                                           api::CommandHandlerOptions{});
   api::HttpServerOptions http;
   http.port = 0;
   http.worker_threads = static_cast<size_t>(connections) + 8;
   api::HttpServerDependencies dependencies;
-  dependencies.catalog = &catalog;
-  dependencies.commands = &commands;
-  dependencies.tokens = &tokens;
-  dependencies.store = store->get();
-  Result<std::unique_ptr<api::HttpServer>> server = api::HttpServer::Start(http, dependencies);
-  if (!server.ok()) return server.status();
+  dependencies.catalog = &server->catalog;
+  dependencies.commands = server->commands.get();
+  dependencies.tokens = &server->tokens;
+  dependencies.store = server->store.get();
+  dependencies.progress = server->progress.get();
+  dependencies.applicants = server->applicants.get();
+  dependencies.runner = server->runner.get();
+  Result<std::unique_ptr<api::HttpServer>> started = api::HttpServer::Start(http, dependencies);
+  if (!started.ok()) return started.status();
+  server->http = std::move(started).value();
+  return Status::Ok();
+}
 
-  std::vector<std::vector<double>> latencies(connections);
-  std::atomic<uint64_t> errors{0};
-  const Clock::time_point start = Clock::now();
-  const Clock::time_point deadline = start + duration;
-  std::vector<std::thread> clients;
-  for (int index = 0; index < connections; ++index) {
-    clients.emplace_back(ClientLoop, (*server)->port(), deadline, &latencies[index], &errors);
-  }
-  for (std::thread& client : clients) client.join();
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  (*server)->Stop();
-  (*server)->Wait();
-  (*store)->Close();
-  store->reset();
-  std::filesystem::remove_all(directory);
+struct RunFigures {
+  PhaseFigures commands;
+  PhaseFigures queries;
+};
 
-  std::vector<double> all;
-  for (auto& one : latencies) all.insert(all.end(), one.begin(), one.end());
+Result<RunFigures> RunOnce(const std::string& directory, Durability durability, int connections,
+                           std::chrono::seconds duration) {
   RunFigures figures;
-  figures.commands_per_second = static_cast<double>(all.size()) / seconds;
-  figures.p50_ms = Percentile(&all, 0.50);
-  figures.p99_ms = Percentile(&all, 0.99);
-  figures.errors = errors.load();
+  {
+    BenchServer server;
+    YIWANG_RETURN_IF_ERROR(StartServer(directory, durability, connections, &server));
+    const int port = server.http->port();
+    std::vector<std::vector<std::string>> created(connections);
+    figures.commands = RunPhase(connections, duration,
+                                [&](int index, Clock::time_point deadline,
+                                    std::vector<double>* latencies, std::atomic<uint64_t>* errors) {
+                                  ClientLoop(port, deadline, latencies, errors, &created[index]);
+                                });
+    std::vector<std::string> numbers;
+    for (auto& one : created) numbers.insert(numbers.end(), one.begin(), one.end());
+    if (numbers.empty()) return Internal("the command phase created no case");
+    if (!server.runner->WaitForPosition(server.store->HeadPosition(), std::chrono::seconds(60))) {
+      return Unavailable("the read models did not catch up within 60 s");
+    }
+    figures.queries = RunPhase(connections, duration,
+                               [&](int index, Clock::time_point deadline,
+                                   std::vector<double>* latencies, std::atomic<uint64_t>* errors) {
+                                 QueryLoop(port, deadline, &numbers, static_cast<size_t>(index),
+                                           latencies, errors);
+                               });
+  }
+  std::filesystem::remove_all(directory);
   return figures;
 }
 
@@ -188,20 +283,27 @@ int RunBenchHttp(int argc, char** argv) {
       std::fprintf(stderr, "yiwang bench http: %s\n", figures.status().ToString().c_str());
       return 1;
     }
-    std::printf("http commands run %lld: %.0f commands/s p50 %.2f ms p99 %.2f ms errors %llu\n",
-                static_cast<long long>(run + 1), figures->commands_per_second, figures->p50_ms,
-                figures->p99_ms, static_cast<unsigned long long>(figures->errors));
+    std::printf(
+        "http run %lld: commands %.0f/s p50 %.2f ms p99 %.2f ms errors %llu; "
+        "progress queries %.0f/s p50 %.2f ms p99 %.2f ms errors %llu\n",
+        static_cast<long long>(run + 1), figures->commands.per_second, figures->commands.p50_ms,
+        figures->commands.p99_ms, static_cast<unsigned long long>(figures->commands.errors),
+        figures->queries.per_second, figures->queries.p50_ms, figures->queries.p99_ms,
+        static_cast<unsigned long long>(figures->queries.errors));
     results.push_back(*figures);
   }
-  std::sort(results.begin(), results.end(), [](const RunFigures& a, const RunFigures& b) {
-    return a.commands_per_second < b.commands_per_second;
-  });
-  const RunFigures& median = results[results.size() / 2];
-  std::printf(
-      "http commands (%lld connections, %s, median of %lld): %.0f commands/s p50 %.2f ms p99 %.2f "
-      "ms\n",
-      static_cast<long long>(*connections), parsed->Get("durability", "fsync").c_str(),
-      static_cast<long long>(*runs), median.commands_per_second, median.p50_ms, median.p99_ms);
+  const std::string mode = parsed->Get("durability", "fsync");
+  auto report = [&](const char* name, PhaseFigures RunFigures::*phase) {
+    std::sort(results.begin(), results.end(), [&](const RunFigures& a, const RunFigures& b) {
+      return (a.*phase).per_second < (b.*phase).per_second;
+    });
+    const PhaseFigures& median = results[results.size() / 2].*phase;
+    std::printf("http %s (%lld connections, %s, median of %lld): %.0f/s p50 %.2f ms p99 %.2f ms\n",
+                name, static_cast<long long>(*connections), mode.c_str(),
+                static_cast<long long>(*runs), median.per_second, median.p50_ms, median.p99_ms);
+  };
+  report("commands", &RunFigures::commands);
+  report("progress queries", &RunFigures::queries);
   return 0;
 }
 
