@@ -134,6 +134,32 @@ void SendCommandError(httplib::Response& response, const CommandError& error) {
   SendJson(response, 412, std::move(body));
 }
 
+// A body that does not parse is answered like a valid one would be as far as access goes: a
+// caller outside the case's scope, or whose role may not run the action, learns that and
+// nothing about the body. Decide checks the role before anything else (domain/case.h).
+Status RefusalBeforeInput(const HttpServerDependencies& dependencies, const Principal& principal,
+                          const std::string& case_number, std::string_view action) {
+  std::optional<CaseCommand> empty = EmptyCommand(action);
+  if (!empty.has_value()) return Status::Ok();
+  DecideContext context;
+  context.actor = Actor{principal.subject, principal.role, principal.department, "", ""};
+  CaseState state;
+  std::optional<CatalogItem> item;
+  if (!case_number.empty()) {
+    Result<CaseState> loaded = dependencies.commands->LoadCase(case_number);
+    if (!loaded.ok()) return loaded.status();
+    state = std::move(loaded).value();
+    Result<CatalogItem> found = dependencies.commands->LoadCatalogItem(state.service_code);
+    if (found.ok()) item = std::move(found).value();
+    YIWANG_RETURN_IF_ERROR(AuthorizeOnCase(principal, state, item ? &*item : nullptr));
+  }
+  Result<std::vector<CaseEvent>> decided = Decide(state, *empty, context);
+  if (!decided.ok() && decided.status().code() == StatusCode::kPermissionDenied) {
+    return decided.status();
+  }
+  return Status::Ok();
+}
+
 void HandleCommand(const HttpServerDependencies& dependencies, const httplib::Request& request,
                    httplib::Response& response, const std::string& case_number,
                    const std::string& action) {
@@ -144,7 +170,10 @@ void HandleCommand(const HttpServerDependencies& dependencies, const httplib::Re
   Result<Principal> principal = Authenticate(dependencies, request, response);
   if (!principal.ok()) return;
   Result<CaseCommand> command = ParseCommandBody(action, request.body);
-  if (!command.ok()) return SendError(response, command.status());
+  if (!command.ok()) {
+    Status refusal = RefusalBeforeInput(dependencies, *principal, case_number, action);
+    return SendError(response, refusal.ok() ? command.status() : refusal);
+  }
   Result<Actor> actor = ActorOf(*principal, request, *command);
   if (!actor.ok()) return SendError(response, actor.status());
   Result<std::optional<uint32_t>> if_match = ParseIfMatch(request);

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <initializer_list>
+#include <utility>
 
 #include "domain/events.h"
 
@@ -321,7 +322,22 @@ Result<CaseCommand> ParseAction(std::string_view action, const BodyReader& body)
       .WithReason("unknown_action");
 }
 
+template <size_t... kIndex>
+std::optional<CaseCommand> EmptyCommandOf(std::string_view action, std::index_sequence<kIndex...>) {
+  std::optional<CaseCommand> found;
+  auto try_one = [&](auto index) {
+    CaseCommand candidate(std::in_place_index<decltype(index)::value>);
+    if (!found && CommandActionName(candidate) == action) found = std::move(candidate);
+  };
+  (try_one(std::integral_constant<size_t, kIndex>{}), ...);
+  return found;
+}
+
 }  // namespace
+
+std::optional<CaseCommand> EmptyCommand(std::string_view action) {
+  return EmptyCommandOf(action, std::make_index_sequence<std::variant_size_v<CaseCommand>>{});
+}
 
 Result<CaseCommand> ParseCommandBody(std::string_view action, std::string_view body) {
   // Actions without members may come with an empty body.

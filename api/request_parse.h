@@ -5,6 +5,7 @@
 // transitions) are checked later by Decide.
 #pragma once
 
+#include <optional>
 #include <string_view>
 
 #include "domain/case_commands.h"
@@ -15,5 +16,10 @@ namespace yiwang::api {
 // `action` is the path segment of POST /cases/{no}/{action}, or "submit" for POST /cases.
 // kNotFound (reason unknown_action) for an action that does not exist.
 Result<CaseCommand> ParseCommandBody(std::string_view action, std::string_view body);
+
+// The command of `action` with every member defaulted (nullopt for an unknown action). Used to
+// ask the domain whether the caller's role may run the action at all before answering with the
+// details of why its body is wrong.
+std::optional<CaseCommand> EmptyCommand(std::string_view action);
 
 }  // namespace yiwang::api

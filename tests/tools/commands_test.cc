@@ -4,6 +4,7 @@
 #include <httplib.h>
 
 #include <fstream>
+#include <set>
 
 #include "eventstore/digest.h"
 #include "tests/tools/process.h"
@@ -495,6 +496,87 @@ TEST_F(QueriesTest, ProjectionsResumeAndAgreeWithARebuild) {
   std::filesystem::remove_all(data_.path() / "db" / "read");
   restart();
   EXPECT_EQ(answers(), original);
+}
+
+}  // namespace
+}  // namespace yiwang::testing
+
+namespace yiwang::testing {
+namespace {
+
+// Every role against every route it must not use: the denial status, and nothing written.
+TEST_F(CommandsTest, PermissionMatrix) {
+  const std::string number = Submit();
+  const std::vector<std::string> actions = {"accept",
+                                            "not-accept",
+                                            "request-materials",
+                                            "supplement",
+                                            "transfer",
+                                            "start-review",
+                                            "review-step",
+                                            "special-procedure",
+                                            "suspend",
+                                            "resume",
+                                            "extend",
+                                            "approve",
+                                            "deny",
+                                            "issue",
+                                            "deliver",
+                                            "withdraw",
+                                            "close",
+                                            "supervise",
+                                            "answer-supervision",
+                                            "evaluate",
+                                            "rectify",
+                                            "record-trip",
+                                            "consult"};
+  const std::set<std::string> citizen_actions = {"supplement", "withdraw", "evaluate"};
+  const std::string log = ExportLog();
+  auto expect = [&](const std::string& method, const std::string& path, const std::string& token,
+                    int status) {
+    httplib::Client client("127.0.0.1", server_->port());
+    client.set_read_timeout(10, 0);
+    httplib::Headers headers;
+    if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+    httplib::Result result = method == "GET" ? client.Get(path, headers)
+                                             : client.Post(path, headers, "{}", "application/json");
+    ASSERT_TRUE(result) << path;
+    EXPECT_EQ(result->status, status)
+        << method << " " << path << " as '" << token << "': " << result->body;
+    EXPECT_EQ(result->body.rfind("{\"error\":", 0), 0u) << path;
+  };
+  const std::string case_path = "/api/v1/cases/" + number;
+  for (const std::string& action : actions) {
+    const std::string path = case_path + "/" + action;
+    expect("POST", path, "", 401);
+    expect("POST", path, "not-a-token", 401);
+    expect("POST", path, "demo-analyst", 403);
+    expect("POST", path, "demo-admin", 403);
+    expect("POST", path, "other-citizen", 404);    // not even its existence
+    expect("POST", path, "traffic-officer", 403);  // another department
+    if (action != "supervise") expect("POST", path, "demo-supervisor", 403);
+    if (!citizen_actions.contains(action)) expect("POST", path, "demo-citizen", 403);
+    if (action == "supervise" || action == "evaluate") expect("POST", path, "demo-officer", 403);
+  }
+  for (const char* token : {"demo-analyst", "demo-admin", "demo-supervisor"}) {
+    expect("POST", "/api/v1/cases", token, 403);
+  }
+  expect("POST", "/api/v1/cases", "", 401);
+  // Reads.
+  expect("GET", case_path, "", 401);
+  expect("GET", case_path, "other-citizen", 404);
+  expect("GET", case_path, "traffic-officer", 403);
+  expect("GET", "/api/v1/streams/case-" + number, "other-citizen", 404);
+  expect("GET", "/api/v1/streams/case-" + number, "traffic-officer", 403);
+  expect("GET", "/api/v1/streams/case-" + number, "", 401);
+  for (const char* token : {"demo-citizen", "demo-officer", "demo-supervisor", "other-citizen"}) {
+    expect("GET", "/api/v1/events", token, 403);
+  }
+  expect("GET", "/api/v1/events", "", 401);
+  expect("GET", std::string("/api/v1/applicants/") + kCitizenId + "/cases", "other-citizen", 403);
+  expect("GET", std::string("/api/v1/applicants/") + kCitizenId + "/cases", "demo-analyst", 403);
+  expect("GET", std::string("/api/v1/applicants/") + kCitizenId + "/cases", "", 401);
+  EXPECT_EQ(ExportLog(), log);
 }
 
 }  // namespace
