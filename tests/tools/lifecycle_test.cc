@@ -145,8 +145,9 @@ TEST_F(LifecycleTest, TransferSpecialProcedureSuspensionExtensionAndSupervision)
         kCloseOfficer});
 }
 
-// An extension moves the deadline by its working days, visible in the progress read model.
-TEST_F(LifecycleTest, AnExtensionMovesTheDeadline) {
+// The SLA clock over HTTP: an extension moves the deadline by its working days; a suspension
+// pauses the clock; both visible in the progress read model.
+TEST_F(LifecycleTest, AnExtensionMovesTheDeadlineAndAPauseStopsTheClock) {
   const std::string number = Submit();
   ASSERT_EQ(
       Post("/api/v1/cases/" + number + "/accept", R"({"acceptance_number":"A"})", "demo-officer")
@@ -168,6 +169,26 @@ TEST_F(LifecycleTest, AnExtensionMovesTheDeadline) {
   ASSERT_TRUE(after && after->status == 200);
   EXPECT_EQ(std::stoi(Member(after->body, "working_days_left")), left_before + 5) << after->body;
   EXPECT_GT(Member(after->body, "legal_deadline"), Member(before->body, "legal_deadline"));
+  // A pause: the clock shows paused while suspended and runs again after resume; a pause that
+  // starts and ends on the same day covers no working day, so the deadline stays (the domain
+  // tests move the pause across weekends and the Spring Festival with an injected clock).
+  httplib::Result suspended =
+      Post("/api/v1/cases/" + number + "/suspend", R"({"reason":"等待申请人"})", "demo-officer");
+  ASSERT_TRUE(suspended && suspended->status == 200);
+  httplib::Result paused =
+      Get("/api/v1/cases/" + number + "?min_position=" + Member(suspended->body, "position"),
+          "demo-officer");
+  ASSERT_TRUE(paused && paused->status == 200);
+  EXPECT_EQ(Member(paused->body, "clock"), "paused");
+  EXPECT_EQ(Member(paused->body, "warning"), "none");
+  httplib::Result resumed = Post("/api/v1/cases/" + number + "/resume", "", "demo-officer");
+  ASSERT_TRUE(resumed && resumed->status == 200);
+  httplib::Result running =
+      Get("/api/v1/cases/" + number + "?min_position=" + Member(resumed->body, "position"),
+          "demo-officer");
+  ASSERT_TRUE(running && running->status == 200);
+  EXPECT_EQ(Member(running->body, "clock"), "running");
+  EXPECT_EQ(Member(running->body, "deadline"), Member(after->body, "deadline"));
   // Only once (延长审批 is granted once).
   httplib::Result again = Post("/api/v1/cases/" + number + "/extend",
                                R"({"working_days":1,"reason":"again"})", "demo-officer");
