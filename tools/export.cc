@@ -34,10 +34,8 @@ int RunExport(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return 0;
   }
-  Result<int64_t> from = flags.GetInt("from", 1, 1, INT64_MAX);
-  Result<int64_t> to = flags.GetInt("to", INT64_MAX, 1, INT64_MAX);
-  if (!from.ok()) return UsageError("export", from.status().message(), kUsage);
-  if (!to.ok()) return UsageError("export", to.status().message(), kUsage);
+  Result<std::pair<uint64_t, uint64_t>> range = flags.GetPositionRange();
+  if (!range.ok()) return UsageError("export", range.status().message(), kUsage);
 
   EventStoreOptions options;
   options.path = LogPath(flags.Get("data", "./yiwang-data"));
@@ -59,22 +57,21 @@ int RunExport(int argc, char** argv) {
   const std::string stream = flags.Get("stream");
   const std::string type = flags.Get("type");
   uint64_t written = 0;
-  Status status =
-      (*store)->ForEach(static_cast<uint64_t>(*from), static_cast<uint64_t>(*to),
-                        [&](uint64_t, std::string_view bytes) -> Status {
-                          if (!stream.empty() || !type.empty()) {
-                            Result<EventEnvelope> event = DecodeEnvelope(bytes);
-                            if (!event.ok()) return event.status();
-                            if (!stream.empty() && event->stream != stream) return Status::Ok();
-                            if (!type.empty() && event->type != type) return Status::Ok();
-                          }
-                          if (std::fwrite(bytes.data(), 1, bytes.size(), out) != bytes.size() ||
-                              std::fputc('\n', out) == EOF) {
-                            return Unavailable("write failed");
-                          }
-                          ++written;
-                          return Status::Ok();
-                        });
+  Status status = (*store)->ForEach(
+      range->first, range->second, [&](uint64_t, std::string_view bytes) -> Status {
+        if (!stream.empty() || !type.empty()) {
+          Result<EventEnvelope> event = DecodeEnvelope(bytes);
+          if (!event.ok()) return event.status();
+          if (!stream.empty() && event->stream != stream) return Status::Ok();
+          if (!type.empty() && event->type != type) return Status::Ok();
+        }
+        if (std::fwrite(bytes.data(), 1, bytes.size(), out) != bytes.size() ||
+            std::fputc('\n', out) == EOF) {
+          return Unavailable("write failed");
+        }
+        ++written;
+        return Status::Ok();
+      });
   if (std::fflush(out) != 0 && status.ok()) status = Unavailable("write failed");
   if (out != stdout) std::fclose(out);
   if (!status.ok()) {

@@ -55,6 +55,15 @@ Result<int64_t> Flags::GetInt(const std::string& name, int64_t fallback, int64_t
   return value;
 }
 
+Result<std::pair<uint64_t, uint64_t>> Flags::GetPositionRange() const {
+  Result<int64_t> from = GetInt("from", 1, 1, INT64_MAX);
+  if (!from.ok()) return from.status();
+  Result<int64_t> to = GetInt("to", INT64_MAX, 1, INT64_MAX);
+  if (!to.ok()) return to.status();
+  if (*from > *to) return InvalidArgument("--from must not be after --to");
+  return std::pair<uint64_t, uint64_t>(static_cast<uint64_t>(*from), static_cast<uint64_t>(*to));
+}
+
 int UsageError(const std::string& subcommand, const std::string& message, const char* usage) {
   std::fprintf(stderr, "yiwang %s: %s\n\n%s", subcommand.c_str(), message.c_str(), usage);
   return 2;

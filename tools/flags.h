@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "domain/status.h"
@@ -23,6 +24,9 @@ class Flags {
   // The value parsed as a whole number in [min, max]; InvalidArgument naming the flag otherwise.
   Result<int64_t> GetInt(const std::string& name, int64_t fallback, int64_t min, int64_t max) const;
   const std::vector<std::string>& positional() const { return positional_; }
+  // --from / --to as an inclusive range of log positions (defaults 1 and the end of the log);
+  // InvalidArgument when either is not a position or from > to.
+  Result<std::pair<uint64_t, uint64_t>> GetPositionRange() const;
 
  private:
   std::map<std::string, std::string> values_;

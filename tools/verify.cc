@@ -16,7 +16,8 @@ namespace {
 constexpr char kUsage[] =
     "usage: yiwang verify [flags]\n"
     "\n"
-    "  --data DIR     data directory (default ./yiwang-data); its log, DIR/log, is opened read-only\n"
+    "  --data DIR     data directory (default ./yiwang-data); its log, DIR/log, is opened "
+    "read-only\n"
     "  --from N       first position to check (default 1)\n"
     "  --to N         last position to check, inclusive (default: the head)\n"
     "  --quiet        print only the result line\n";
@@ -31,14 +32,12 @@ int RunVerify(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return 0;
   }
-  Result<int64_t> from = flags.GetInt("from", 1, 1, INT64_MAX);
-  Result<int64_t> to = flags.GetInt("to", INT64_MAX, 1, INT64_MAX);
-  if (!from.ok()) return UsageError("verify", from.status().message(), kUsage);
-  if (!to.ok()) return UsageError("verify", to.status().message(), kUsage);
+  Result<std::pair<uint64_t, uint64_t>> range = flags.GetPositionRange();
+  if (!range.ok()) return UsageError("verify", range.status().message(), kUsage);
 
   VerifyOptions options;
-  options.from_position = static_cast<uint64_t>(*from);
-  options.to_position = static_cast<uint64_t>(*to);
+  options.from_position = range->first;
+  options.to_position = range->second;
   const bool quiet = flags.Has("quiet");
   const bool terminal = isatty(STDERR_FILENO) != 0;
   if (!quiet) {

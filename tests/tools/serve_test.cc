@@ -119,6 +119,9 @@ TEST(ServeTest, BadFlagsAreUsageErrors) {
         std::vector<std::string>{"serve", "--listen", "127.0.0.1:99999"},
         std::vector<std::string>{"serve", "--durability", "maybe"},
         std::vector<std::string>{"serve", "--threads", "many"},
+        std::vector<std::string>{"export", "--from", "5", "--to", "2"},
+        std::vector<std::string>{"verify", "--from", "0"},
+        std::vector<std::string>{"export", "--stream"},
         std::vector<std::string>{"no-such-command"}}) {
     CommandResult result = RunYiwang(args);
     EXPECT_EQ(result.exit_code, 2) << args[1];
