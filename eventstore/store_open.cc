@@ -125,9 +125,11 @@ Status EventStore::Impl::LoadMeta() {
   }
   if (!status.ok()) return FromRocks(status, "cannot read format version");
   if (value.size() != 4 || GetBigEndian32(value) != kFormatVersion) {
-    return FailedPrecondition(
-        options.path + ": unknown event log format version" +
-        (value.size() == 4 ? " " + std::to_string(GetBigEndian32(value)) : ""));
+    // Built step by step: GCC 12 at -O3 reports a -Wrestrict false positive for the one-line
+    // concatenation of a conditional temporary.
+    std::string message = options.path + ": unknown event log format version";
+    if (value.size() == 4) message.append(" ").append(std::to_string(GetBigEndian32(value)));
+    return FailedPrecondition(std::move(message));
   }
   status = db->Get(read, meta, kMetaChainHeadKey, &value);
   if (!status.ok()) return FromRocks(status, "cannot read chain head");
