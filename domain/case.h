@@ -157,7 +157,7 @@ struct DecideContext {
   std::string case_number;       // submit
   std::string query_code_hash;   // submit: digest of the random query code
   std::string order_id;          // supervise
-  std::string rectification_id;  // evaluate with grade >= 4
+  std::string rectification_id;  // evaluate with grade <= 2
 };
 
 Result<std::vector<CaseEvent>> Decide(const CaseState& state, const CaseCommand& command,

@@ -48,14 +48,14 @@ Result<Events> DecideCommand(const CaseState& state, const EvaluateCommand& comm
                               {S::kApproved, S::kDenied, S::kNotAccepted, S::kIssued, S::kDelivered,
                                S::kWithdrawn, S::kClosed}));
   if (command.grade < kEvaluationGradeMin || command.grade > kEvaluationGradeMax) {
-    return InvalidValue("grade", "must be 1 (very satisfied) to 5 (very dissatisfied)");
+    return InvalidValue("grade", "must be 1 (very dissatisfied) to 5 (very satisfied)");
   }
   YIWANG_RETURN_IF_ERROR(CheckText(command.comment, "comment", kEventTextBytesMax, false));
   if (state.evaluation_grade != 0) {
     return Precondition("the case was already evaluated", "already_evaluated");
   }
   Evaluated evaluated{command.grade, command.comment, {}, std::nullopt};
-  if (command.grade >= kBadEvaluationGradeMin) {
+  if (command.grade <= kBadEvaluationGradeMax) {
     // A 差评 opens a rectification to be answered within N working days.
     if (context.rectification_id.empty() || context.rectification_id.size() > kEventIdBytesMax ||
         context.rectification_working_days < 1 ||

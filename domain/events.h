@@ -40,9 +40,9 @@ inline constexpr size_t kEventTextBytesMax = 4000;   // reasons, notes, opinions
 inline constexpr size_t kEventListItemsMax = 64;     // materials, missing materials
 inline constexpr size_t kFormFieldsMax = 64;         // members of CaseSubmitted.form
 inline constexpr size_t kFormValueBytesMax = 1000;   // one form value
-inline constexpr int kEvaluationGradeMin = 1;        // 满意度 1 非常满意
-inline constexpr int kEvaluationGradeMax = 5;        // 满意度 5 非常不满意
-inline constexpr int kBadEvaluationGradeMin = 4;     // 4 and 5 are 差评
+inline constexpr int kEvaluationGradeMin = 1;        // 满意度 1 非常不满意
+inline constexpr int kEvaluationGradeMax = 5;        // 满意度 5 非常满意
+inline constexpr int kBadEvaluationGradeMax = 2;     // 1 and 2 are 差评 (DESIGN §7)
 inline constexpr int kExtensionWorkingDaysMax = 30;  // one extension (延长审批), see §42
 inline constexpr int kEventDaysMax = 365;            // promised / legal days in CaseAccepted
 
@@ -185,9 +185,9 @@ struct Consulted {  // 一网咨询
   bool operator==(const Consulted&) const = default;
 };
 struct Evaluated {      // 好差评
-  int grade = 1;        // 1 非常满意 … 5 非常不满意
+  int grade = 1;        // 1 非常不满意 … 5 非常满意 (the national 好差评 scale)
   std::string comment;  // optional
-  // Present exactly when grade >= kBadEvaluationGradeMin.
+  // Present exactly when grade <= kBadEvaluationGradeMax.
   std::string rectification_id;
   std::optional<CivilDate> rectification_due;
   bool operator==(const Evaluated&) const = default;

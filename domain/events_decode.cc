@@ -367,9 +367,9 @@ Status Decode(Members& m, Evaluated* out) {
       m.OptionalString("rectification_id", kEventIdBytesMax, &out->rectification_id));
   YIWANG_RETURN_IF_ERROR(m.OptionalDate("rectification_due", &out->rectification_due));
   // A 差评 and only a 差评 carries its rectification.
-  const bool bad = out->grade >= kBadEvaluationGradeMin;
+  const bool bad = out->grade <= kBadEvaluationGradeMax;
   if (bad != !out->rectification_id.empty() || bad != out->rectification_due.has_value()) {
-    return Bad("rectification_id and rectification_due go with grades 4 and 5", "rectification_id");
+    return Bad("rectification_id and rectification_due go with grades 1 and 2", "rectification_id");
   }
   return Status::Ok();
 }

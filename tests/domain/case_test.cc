@@ -43,7 +43,7 @@ TEST(CaseTest, OnlineApplicationApprovedAndDeliveredByExpress) {
   log.Must(IssueCommand{"CERT-1", "express", "SF100"}, LocalTime(2026, 3, 5, 10), test::Officer());
   log.Must(DeliverCommand{"签收"}, LocalTime(2026, 3, 6, 9), test::Officer());
   log.Must(CloseCommand{""}, LocalTime(2026, 3, 6, 10), test::Officer());
-  log.Must(EvaluateCommand{1, "很好"}, LocalTime(2026, 3, 6, 11), test::Citizen());
+  log.Must(EvaluateCommand{5, "很好"}, LocalTime(2026, 3, 6, 11), test::Citizen());
 
   const CaseState& state = log.state();
   EXPECT_EQ(state.status, S::kClosed);
@@ -51,7 +51,7 @@ TEST(CaseTest, OnlineApplicationApprovedAndDeliveredByExpress) {
   EXPECT_EQ(state.version, 11u);
   EXPECT_EQ(state.trips, 0);  // 不见面: online, delivered by express
   EXPECT_EQ(state.review_steps.size(), 3u);
-  EXPECT_EQ(state.evaluation_grade, 1);
+  EXPECT_EQ(state.evaluation_grade, 5);
   EXPECT_TRUE(state.open_rectifications.empty());
   ASSERT_TRUE(state.certificate.has_value());
   EXPECT_EQ(state.certificate->tracking_number, "SF100");
@@ -143,12 +143,12 @@ TEST(CaseTest, BadEvaluationOpensARectificationAndTheAnswerClosesIt) {
   CaseLog log(test::NormalItem());
   log.Must(test::OnlineSubmit(log.item()), LocalTime(2026, 3, 2, 9), test::Citizen());
   log.Must(NotAcceptCommand{"不属于本机关"}, LocalTime(2026, 3, 2, 10), test::Officer());
-  log.Must(EvaluateCommand{4, "不满意"}, LocalTime(2026, 3, 2, 11), test::Citizen());
+  log.Must(EvaluateCommand{2, "不满意"}, LocalTime(2026, 3, 2, 11), test::Citizen());
   ASSERT_EQ(log.state().open_rectifications.size(), 1u);
   const auto& [id, due] = *log.state().open_rectifications.begin();
   EXPECT_EQ(id, "rect-3");
   EXPECT_EQ(due, Date(2026, 3, 23));  // 15 working days after 2026-03-02
-  ExpectStatus(log.Run(EvaluateCommand{1, ""}, LocalTime(2026, 3, 2, 12), test::Citizen()),
+  ExpectStatus(log.Run(EvaluateCommand{5, ""}, LocalTime(2026, 3, 2, 12), test::Citizen()),
                StatusCode::kFailedPrecondition, "already_evaluated");
   ExpectStatus(log.Run(RectifyCommand{"rect-9", "x"}, LocalTime(2026, 3, 3, 9), test::Officer()),
                StatusCode::kFailedPrecondition, "unknown_rectification");

@@ -94,7 +94,7 @@ std::vector<Attempt> AllAttempts(const CatalogItem& item) {
       {CloseCommand{""}, test::Officer()},
       {SuperviseCommand{"请加快", test::Date(2026, 5, 6)}, test::Supervisor()},
       {AnswerSupervisionCommand{"order-pre", "已加快"}, test::Officer()},
-      {EvaluateCommand{2, "满意"}, test::Citizen()},
+      {EvaluateCommand{4, "满意"}, test::Citizen()},
       {RectifyCommand{"rect-pre", "已整改"}, test::Officer()},
       {RecordTripCommand{"330106-HALL-01", "咨询"}, test::Officer()},
       {ConsultCommand{"要带什么材料?", "身份证和户口簿"}, test::Officer()},
@@ -169,7 +169,7 @@ void Prepare(const CaseCommand& command, CaseLog* log) {
               test::Supervisor());
   }
   if (std::holds_alternative<RectifyCommand>(command)) {
-    log->Fold(Evaluated{5, "太慢", "rect-pre", test::Date(2026, 4, 30)}, at, test::Citizen());
+    log->Fold(Evaluated{1, "太慢", "rect-pre", test::Date(2026, 4, 30)}, at, test::Citizen());
   }
 }
 

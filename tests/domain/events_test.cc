@@ -42,7 +42,7 @@ std::vector<CaseEvent> FullEvents() {
       SupervisionOrdered{"order-1", "请加快办理", CivilDate{2026, 12, 1}},
       SupervisionAnswered{"order-1", "已加快"},
       Consulted{"需要什么材料?", "身份证"},
-      Evaluated{5, "太慢", "rect-1", CivilDate{2026, 12, 18}},
+      Evaluated{1, "太慢", "rect-1", CivilDate{2026, 12, 18}},
       RectificationRecorded{"rect-1", "已整改"},
       TripRecorded{"330106-HALL-01", "submit"},
   };
@@ -61,7 +61,7 @@ std::vector<CaseEvent> MinimalEvents() {
       CaseDelivered{},
       CaseWithdrawn{},
       CaseClosed{"withdrawn", ""},
-      Evaluated{1, "", "", std::nullopt},
+      Evaluated{5, "", "", std::nullopt},
       TripRecorded{"", "pickup"},
   };
 }
@@ -101,7 +101,7 @@ TEST(EventsTest, CanonicalBytesAreFixed) {
             R"("clock_start":"2026-11-27T01:31:05.123Z","deadline":"2026-12-11",)"
             R"("legal_deadline":"2026-12-25"})");
   EXPECT_EQ(EncodeEventData(ReviewStarted{}), "{}");
-  EXPECT_EQ(EncodeEventData(Evaluated{2, "", "", std::nullopt}), R"({"grade":2})");
+  EXPECT_EQ(EncodeEventData(Evaluated{4, "", "", std::nullopt}), R"({"grade":4})");
   EXPECT_EQ(EncodeEventData(CertificateIssued{"C", Delivery::kPickup, ""}),
             R"({"certificate_id":"C","delivery":"pickup"})");
 }
@@ -172,10 +172,10 @@ TEST(EventsTest, MalformedDataIsAnErrorNamingTheMember) {
               R"("deadline":"2026-01-02","legal_deadline":"2026-01-02"})",
               "immediate", "boolean");
   ExpectError("MaterialsRequested", R"({"missing":["a"],"due":"2026-02-30"})", "due", "date");
-  ExpectError("Evaluated", R"({"grade":5})", "rectification_id", "grades 4 and 5");
-  ExpectError("Evaluated", R"({"grade":2,"rectification_id":"r","rectification_due":"2026-01-05"})",
-              "rectification_id", "grades 4 and 5");
-  ExpectError("Evaluated", R"({"grade":4,"rectification_id":"r"})", "rectification_id", "");
+  ExpectError("Evaluated", R"({"grade":1})", "rectification_id", "grades 1 and 2");
+  ExpectError("Evaluated", R"({"grade":4,"rectification_id":"r","rectification_due":"2026-01-05"})",
+              "rectification_id", "grades 1 and 2");
+  ExpectError("Evaluated", R"({"grade":2,"rectification_id":"r"})", "rectification_id", "");
   ExpectError("CertificateIssued", R"({"certificate_id":"C","delivery":"express"})",
               "tracking_number", "express");
   ExpectError("CertificateIssued",

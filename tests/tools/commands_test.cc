@@ -109,7 +109,7 @@ TEST_F(CommandsTest, EveryStepOfAnApprovedCaseToClosed) {
     EXPECT_EQ(result->get_header_value("ETag"), "\"" + std::to_string(version) + "\"");
   }
   httplib::Result evaluated =
-      Post(base + "evaluate", R"({"grade":1,"comment":"很满意"})", "demo-citizen");
+      Post(base + "evaluate", R"({"grade":5,"comment":"很满意"})", "demo-citizen");
   ASSERT_TRUE(evaluated);
   EXPECT_EQ(evaluated->status, 200) << evaluated->body;
   EXPECT_EQ(Field(evaluated->body, "state"), "Closed");

@@ -91,7 +91,7 @@ TEST_F(LifecycleTest, ApprovedAndPickedUp) {
         {"issue", R"({"certificate_id":"JZZ-1","delivery":"pickup"})", "demo-officer", "Issued"},
         {"deliver", "", "demo-officer", "Delivered"},
         kCloseOfficer,
-        {"evaluate", R"({"grade":5,"comment":"排队太久"})", "demo-citizen", "Closed"}});
+        {"evaluate", R"({"grade":1,"comment":"排队太久"})", "demo-citizen", "Closed"}});
 }
 
 TEST_F(LifecycleTest, MaterialsRequestedSupplementedThenDenied) {
