@@ -12,17 +12,11 @@
 #include <thread>
 #include <vector>
 
-#include "api/command_handler.h"
 #include "api/http_server.h"
 #include "api/log.h"
-#include "eventstore/event_store.h"
-#include "projections/applicants.h"
-#include "projections/catalog_view.h"
-#include "projections/progress.h"
-#include "projections/read_store.h"
-#include "projections/runner.h"
 #include "tools/commands.h"
 #include "tools/flags.h"
+#include "tools/node.h"
 #include "tools/setup.h"
 
 namespace yiwang::tools {
@@ -149,72 +143,33 @@ PhaseFigures RunPhase(int connections, std::chrono::seconds duration, Loop loop)
 
 // A whole server in this process, as `serve` builds it, on a scratch directory.
 struct BenchServer {
-  std::unique_ptr<EventStore> store;
-  WorkingCalendar calendar;
-  projections::CatalogView catalog;
-  std::unique_ptr<projections::ReadStore> read_store;
-  std::unique_ptr<projections::Progress> progress;
-  std::unique_ptr<projections::ApplicantIndex> applicants;
-  std::unique_ptr<projections::ProjectionRunner> runner;
   api::TokenRegistry tokens = api::TokenRegistry::Empty();
-  std::unique_ptr<api::CommandHandler> commands;
+  std::unique_ptr<Node> node;
   std::unique_ptr<api::HttpServer> http;
 
   ~BenchServer() {
     if (http) http->Stop();
-    if (runner) runner->Stop();
-    if (store) store->Close();
+    if (node) node->Stop();
   }
 };
 
+// The node exactly as `serve --demo` builds it, in a fresh directory.
 Status StartServer(const std::string& directory, Durability durability, int connections,
                    BenchServer* server) {
   std::filesystem::remove_all(directory);
-  std::filesystem::create_directories(directory);
-  EventStoreOptions options;
-  options.path = LogPath(directory);
+  NodeOptions options;
+  options.data_dir = directory;
   options.durability = durability;
-  Result<std::unique_ptr<EventStore>> store = EventStore::Open(options);
-  if (!store.ok()) return store.status();
-  server->store = std::move(store).value();
-  Result<int> published = PublishDemoCatalog(server->store.get());
-  if (!published.ok()) return published.status();
-  Result<WorkingCalendar> calendar = LoadCalendar("");
-  if (!calendar.ok()) return calendar.status();
-  server->calendar = std::move(calendar).value();
-  projections::ReadStoreOptions read_options;
-  read_options.path = ReadModelsPath(directory);
-  server->applicants = std::make_unique<projections::ApplicantIndex>(nullptr);
-  read_options.families = server->applicants->families();
-  read_options.families.emplace_back(projections::kProgressFamily);
-  Result<std::unique_ptr<projections::ReadStore>> read_store =
-      projections::ReadStore::Open(read_options);
-  if (!read_store.ok()) return read_store.status();
-  server->read_store = std::move(read_store).value();
-  server->progress =
-      std::make_unique<projections::Progress>(server->read_store.get(), &server->calendar);
-  server->applicants = std::make_unique<projections::ApplicantIndex>(server->read_store.get());
-  Result<std::unique_ptr<projections::ProjectionRunner>> runner =
-      projections::ProjectionRunner::Create(server->store.get(), server->read_store.get(),
-                                            {server->progress.get(), server->applicants.get()});
-  if (!runner.ok()) return runner.status();
-  server->runner = std::move(runner).value();
-  YIWANG_RETURN_IF_ERROR(server->runner->Start());
+  options.publish_demo_catalog = true;
+  Result<std::unique_ptr<Node>> node = Node::Open(options);
+  if (!node.ok()) return node.status();
+  server->node = std::move(node).value();
   server->tokens.AddDemoTokens();
-  server->commands = std::make_unique<api::CommandHandler>(server->store.get(), &server->calendar,
-                                                           api::CommandHandlerOptions{});
   api::HttpServerOptions http;
   http.port = 0;
   http.worker_threads = static_cast<size_t>(connections) + 8;
-  api::HttpServerDependencies dependencies;
-  dependencies.catalog = &server->catalog;
-  dependencies.commands = server->commands.get();
-  dependencies.tokens = &server->tokens;
-  dependencies.store = server->store.get();
-  dependencies.progress = server->progress.get();
-  dependencies.applicants = server->applicants.get();
-  dependencies.runner = server->runner.get();
-  Result<std::unique_ptr<api::HttpServer>> started = api::HttpServer::Start(http, dependencies);
+  Result<std::unique_ptr<api::HttpServer>> started =
+      api::HttpServer::Start(http, server->node->Dependencies(&server->tokens));
   if (!started.ok()) return started.status();
   server->http = std::move(started).value();
   return Status::Ok();
@@ -241,7 +196,8 @@ Result<RunFigures> RunOnce(const std::string& directory, Durability durability, 
     std::vector<std::string> numbers;
     for (auto& one : created) numbers.insert(numbers.end(), one.begin(), one.end());
     if (numbers.empty()) return Internal("the command phase created no case");
-    if (!server.runner->WaitForPosition(server.store->HeadPosition(), std::chrono::seconds(60))) {
+    if (!server.node->runner().WaitForPosition(server.node->store().HeadPosition(),
+                                               std::chrono::seconds(60))) {
       return Unavailable("the read models did not catch up within 60 s");
     }
     figures.queries = RunPhase(connections, duration,

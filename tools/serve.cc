@@ -1,28 +1,14 @@
 // `yiwang serve`: opens the event store, builds the read models, serves HTTP until SIGINT/SIGTERM.
 #include <signal.h>
 
-#include <atomic>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <thread>
 
 #include "api/auth.h"
-#include "api/command_handler.h"
 #include "api/http_server.h"
 #include "api/log.h"
-#include "domain/builtin_data.h"
-#include "domain/calendar.h"
-#include "domain/catalog.h"
-#include "eventstore/event_store.h"
-#include "projections/applicants.h"
-#include "projections/catalog_view.h"
-#include "projections/progress.h"
-#include "projections/read_store.h"
-#include "projections/runner.h"
 #include "tools/commands.h"
 #include "tools/flags.h"
+#include "tools/node.h"
 #include "tools/setup.h"
 
 namespace yiwang::tools {
@@ -43,59 +29,9 @@ constexpr char kUsage[] =
     "  --body-limit BYTES     largest request body accepted (default 1048576)\n"
     "  --log-level LEVEL      debug|info|warning|error (default info)\n";
 
-constexpr std::chrono::milliseconds kFollowPollWait{200};
-
 bool IsLoopbackHost(const std::string& host) {
   return host == "localhost" || host == "::1" || host.starts_with("127.");
 }
-
-// Applies the log to the catalog view: first what is stored, then live until stopped.
-class CatalogFollower {
- public:
-  CatalogFollower(EventStore* store, projections::CatalogView* view)
-      : view_(view), subscription_(store->Subscribe(view->position() + 1)) {}
-  ~CatalogFollower() { Stop(); }
-
-  // Applies everything committed up to now (before the server takes requests).
-  Status CatchUp(uint64_t head_position) {
-    while (view_->position() < head_position) YIWANG_RETURN_IF_ERROR(PollOnce());
-    return Status::Ok();
-  }
-  void StartLive() {
-    thread_ = std::thread([this] {
-      while (!stopping_.load()) {
-        Status status = PollOnce();
-        if (status.code() == StatusCode::kFailedPrecondition) return;  // closed
-        if (!status.ok()) {
-          api::LogError("catalog view stopped following the log: " + status.ToString());
-          return;
-        }
-      }
-    });
-  }
-  void Stop() {
-    stopping_.store(true);
-    subscription_->Close();
-    if (thread_.joinable()) thread_.join();
-  }
-
- private:
-  Status PollOnce() {
-    Result<std::vector<StoredEvent>> events = subscription_->Poll(kReadEventsMax, kFollowPollWait);
-    if (!events.ok()) return events.status();
-    for (const StoredEvent& stored : *events) {
-      Result<EventEnvelope> envelope = DecodeEnvelope(stored.bytes);
-      if (!envelope.ok()) return envelope.status();
-      YIWANG_RETURN_IF_ERROR(view_->Apply(*envelope));
-    }
-    return Status::Ok();
-  }
-
-  projections::CatalogView* view_;
-  std::unique_ptr<Subscription> subscription_;
-  std::thread thread_;
-  std::atomic<bool> stopping_{false};
-};
 
 Status ParseListen(const std::string& text, std::string* host, int* port) {
   const size_t colon = text.rfind(':');
@@ -172,79 +108,26 @@ int RunServe(int argc, char** argv) {
   }
   api::SetLogLevel(level);
 
-  EventStoreOptions store_options;
-  const std::string data_dir = flags.Get("data", "./yiwang-data");
-  store_options.path = LogPath(data_dir);
+  NodeOptions node_options;
+  node_options.data_dir = flags.Get("data", "./yiwang-data");
   Result<Durability> durability = ParseDurability(flags.Get("durability", "fsync"));
   if (!durability.ok()) return UsageError("serve", durability.status().message(), kUsage);
-  store_options.durability = *durability;
-
-  Result<WorkingCalendar> calendar = LoadCalendar(flags.Get("calendar-dir"));
-  if (!calendar.ok()) return Fail(calendar.status());
+  node_options.durability = *durability;
+  node_options.calendar_dir = flags.Get("calendar-dir");
+  node_options.publish_demo_catalog = demo;
   Result<api::TokenRegistry> tokens = LoadTokens(flags.Get("auth-file"), demo);
   if (!tokens.ok()) return Fail(tokens.status());
 
   const sigset_t stop_signals = BlockStopSignals();
   signal(SIGPIPE, SIG_IGN);  // a client or a reader of stdout going away is not our end
-  std::error_code directory_error;
-  std::filesystem::create_directories(data_dir, directory_error);
-  if (directory_error)
-    return Fail(Unavailable("cannot create " + data_dir + ": " + directory_error.message()));
-  Result<std::unique_ptr<EventStore>> opened = EventStore::Open(store_options);
-  if (!opened.ok()) return Fail(opened.status());
-  std::unique_ptr<EventStore> store = std::move(opened).value();
-  api::LogInfo("event store " + store_options.path + ": head position " +
-               std::to_string(store->HeadPosition()) + ", head hash " + store->HeadHash());
-
-  if (demo) {
-    Result<int> published = PublishDemoCatalog(store.get());
-    if (!published.ok()) return Fail(published.status());
-    if (*published > 0)
-      api::LogInfo("published the demo catalog: " + std::to_string(*published) + " items");
-  }
-
-  projections::CatalogView catalog;
-  CatalogFollower follower(store.get(), &catalog);
-  if (Status status = follower.CatchUp(store->HeadPosition()); !status.ok()) return Fail(status);
-  follower.StartLive();
-
-  // The read models: their own RocksDB instance, fed from the log by one runner.
-  projections::ReadStoreOptions read_options;
-  read_options.path = ReadModelsPath(data_dir);
-  read_options.families = {std::string(projections::kProgressFamily)};
-  for (const std::string& family : projections::ApplicantIndex(nullptr).families()) {
-    read_options.families.push_back(family);
-  }
-  Result<std::unique_ptr<projections::ReadStore>> read_store =
-      projections::ReadStore::Open(read_options);
-  if (!read_store.ok()) return Fail(read_store.status());
-  projections::Progress progress(read_store->get(), &*calendar);
-  projections::ApplicantIndex applicants(read_store->get());
-  Result<std::unique_ptr<projections::ProjectionRunner>> runner =
-      projections::ProjectionRunner::Create(store.get(), read_store->get(),
-                                            {&progress, &applicants});
-  if (!runner.ok()) return Fail(runner.status());
-  if (Status status = (*runner)->Start(); !status.ok()) return Fail(status);
-
-  api::CommandHandler commands(store.get(), &*calendar, api::CommandHandlerOptions{});
-  api::HttpServerDependencies dependencies;
-  dependencies.catalog = &catalog;
-  dependencies.commands = &commands;
-  dependencies.tokens = &*tokens;
-  dependencies.store = store.get();
-  dependencies.progress = &progress;
-  dependencies.applicants = &applicants;
-  dependencies.runner = runner->get();
-  EventStore* store_pointer = store.get();
-  dependencies.health = [store_pointer, &catalog] {
-    return api::HealthInfo{store_pointer->HeadPosition(), store_pointer->HeadHash(),
-                           catalog.position()};
-  };
+  Result<std::unique_ptr<Node>> node = Node::Open(node_options);
+  if (!node.ok()) return Fail(node.status());
+  api::HttpServerDependencies dependencies = (*node)->Dependencies(&*tokens);
   Result<std::unique_ptr<api::HttpServer>> server =
       api::HttpServer::Start(http, std::move(dependencies));
   if (!server.ok()) return Fail(server.status());
   std::printf("yiwang serving on http://%s:%d (data %s)\n", http.host.c_str(), (*server)->port(),
-              store_options.path.c_str());
+              node_options.data_dir.c_str());
   std::fflush(stdout);
 
   int signal_number = 0;
@@ -252,9 +135,7 @@ int RunServe(int argc, char** argv) {
   api::LogInfo(std::string("stopping on ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM"));
   (*server)->Stop();
   (*server)->Wait();
-  (*runner)->Stop();
-  follower.Stop();
-  store->Close();
+  (*node)->Stop();
   return 0;
 }
 
