@@ -2,20 +2,17 @@
 // lifecycle workload (submit, accept, start-review, approve, issue, deliver, close), against a
 // server started in this process on loopback with its own scratch data directory and fsync
 // durability. Method and figures: BENCHMARKS.md.
-#include <httplib.h>
-
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <thread>
 #include <vector>
 
 #include "api/http_server.h"
 #include "api/log.h"
 #include "tools/commands.h"
 #include "tools/flags.h"
+#include "tools/http_load.h"
 #include "tools/node.h"
 #include "tools/setup.h"
 
@@ -31,7 +28,6 @@ constexpr char kUsage[] =
     "  --runs K            runs; the median is printed (default 3)\n"
     "  --durability MODE   fsync (default) or os\n";
 
-using Clock = std::chrono::steady_clock;
 
 constexpr char kSubmitBody[] =
     R"({"service_code":"GA-JZZ-SL","channel":"online","applicant":{"id_number":"11010519491231002X",)"
@@ -59,62 +55,55 @@ double Percentile(std::vector<double>* values, double fraction) {
   return (*values)[index];
 }
 
-// One connection: whole cases, one command at a time, until the deadline.
-void ClientLoop(int port, Clock::time_point deadline, std::vector<double>* latencies_ms,
-                std::atomic<uint64_t>* errors, std::vector<std::string>* case_numbers) {
-  httplib::Client client("127.0.0.1", port);
-  client.set_keep_alive(true);
-  client.set_tcp_nodelay(true);  // else Nagle holds the body back for a delayed ACK (40 ms)
-  client.set_read_timeout(30, 0);
-  const httplib::Headers citizen{{"Authorization", "Bearer demo-citizen"}};
-  const httplib::Headers officer{{"Authorization", "Bearer demo-officer"}};
-  auto timed = [&](const std::string& path, const httplib::Headers& headers, const char* body,
-                   std::string* response_body) {
-    const Clock::time_point start = Clock::now();
-    httplib::Result result = client.Post(path, headers, body, "application/json");
-    latencies_ms->push_back(
-        std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-    if (!result || result->status >= 300) {
-      if (errors->fetch_add(1) < 3) {
-        std::fprintf(stderr, "bench http: %s %s -> %s\n", path.c_str(), body,
-                     result ? (std::to_string(result->status) + " " + result->body).c_str()
-                            : httplib::to_string(result.error()).c_str());
+// One connection running whole cases, one command at a time: submit as the citizen, then each
+// step as the officer. A refused step starts a new case (the refusal is counted as an error).
+class LifecycleScript : public LoadScript {
+ public:
+  explicit LifecycleScript(std::vector<std::string>* created) : created_(created) {}
+
+  void Next(const HttpExchange* previous, std::string* request) override {
+    if (previous != nullptr && next_step_ == 0) {  // the submit's answer
+      const size_t at = previous->body.find("\"case_number\":\"");
+      if (previous->status == 201 && at != std::string_view::npos) {
+        const size_t start = at + 15;
+        const size_t end = previous->body.find('"', start);
+        created_->emplace_back(previous->body.substr(start, end - start));
+        base_ = "/api/v1/cases/" + created_->back() + "/";
+        next_step_ = 1;
       }
-      return false;
+    } else if (previous != nullptr && (previous->status >= 300 || next_step_ > kStepCount)) {
+      next_step_ = 0;
     }
-    if (response_body != nullptr) *response_body = result->body;
-    return true;
-  };
-  while (Clock::now() < deadline) {
-    std::string created;
-    if (!timed("/api/v1/cases", citizen, kSubmitBody, &created)) continue;
-    const size_t at = created.find("\"case_number\":\"") + 15;
-    case_numbers->push_back(created.substr(at, created.find('"', at) - at));
-    const std::string base = "/api/v1/cases/" + case_numbers->back() + "/";
-    for (const Step& step : kSteps) {
-      if (Clock::now() >= deadline || !timed(base + step.action, officer, step.body, nullptr))
-        break;
+    if (next_step_ == 0) {
+      *request = FormatPost("/api/v1/cases", "demo-citizen", kSubmitBody);
+      return;
     }
+    const Step& step = kSteps[next_step_ - 1];
+    *request = FormatPost(base_ + step.action, "demo-officer", step.body);
+    ++next_step_;
   }
-}
+
+ private:
+  static constexpr int kStepCount = static_cast<int>(std::size(kSteps));
+  std::vector<std::string>* created_;
+  int next_step_ = 0;  // 0: submit; k: kSteps[k - 1]
+  std::string base_;
+};
 
 // One connection reading progress (GET /cases/{no}) of the cases the command phase made.
-void QueryLoop(int port, Clock::time_point deadline, const std::vector<std::string>* case_numbers,
-               size_t offset, std::vector<double>* latencies_ms, std::atomic<uint64_t>* errors) {
-  httplib::Client client("127.0.0.1", port);
-  client.set_keep_alive(true);
-  client.set_tcp_nodelay(true);
-  client.set_read_timeout(30, 0);
-  const httplib::Headers officer{{"Authorization", "Bearer demo-officer"}};
-  for (size_t index = offset; Clock::now() < deadline; index += 7919) {
-    const std::string& number = (*case_numbers)[index % case_numbers->size()];
-    const Clock::time_point start = Clock::now();
-    httplib::Result result = client.Get("/api/v1/cases/" + number, officer);
-    latencies_ms->push_back(
-        std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-    if (!result || result->status != 200) ++*errors;
+class ProgressScript : public LoadScript {
+ public:
+  ProgressScript(const std::vector<std::string>* numbers, size_t offset)
+      : numbers_(numbers), index_(offset) {}
+  void Next(const HttpExchange*, std::string* request) override {
+    index_ += 7919;  // a prime stride spreads the connections over the cases
+    *request = FormatGet("/api/v1/cases/" + (*numbers_)[index_ % numbers_->size()], "demo-officer");
   }
-}
+
+ private:
+  const std::vector<std::string>* numbers_;
+  size_t index_;
+};
 
 struct PhaseFigures {
   double per_second = 0;
@@ -123,22 +112,20 @@ struct PhaseFigures {
   uint64_t errors = 0;
 };
 
-// Runs `loop(index, deadline, latencies, errors)` on `connections` threads for `duration`.
-template <typename Loop>
-PhaseFigures RunPhase(int connections, std::chrono::seconds duration, Loop loop) {
-  std::vector<std::vector<double>> latencies(connections);
-  std::atomic<uint64_t> errors{0};
-  const Clock::time_point start = Clock::now();
-  std::vector<std::thread> clients;
-  for (int index = 0; index < connections; ++index) {
-    clients.emplace_back([&, index] { loop(index, start + duration, &latencies[index], &errors); });
+Result<PhaseFigures> RunPhase(int port, std::vector<std::unique_ptr<LoadScript>> scripts,
+                              std::chrono::seconds duration) {
+  Result<LoadFigures> load = RunLoad(port, scripts, duration);
+  if (!load.ok()) return load.status();
+  if (!load->first_error.empty()) {
+    std::fprintf(stderr, "bench http: %llu errors, the first: %s\n",
+                 static_cast<unsigned long long>(load->errors), load->first_error.c_str());
   }
-  for (std::thread& client : clients) client.join();
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  std::vector<double> all;
-  for (auto& one : latencies) all.insert(all.end(), one.begin(), one.end());
-  return PhaseFigures{static_cast<double>(all.size()) / seconds, Percentile(&all, 0.50),
-                      Percentile(&all, 0.99), errors.load()};
+  PhaseFigures figures;
+  figures.per_second = load->seconds > 0 ? static_cast<double>(load->requests) / load->seconds : 0;
+  figures.p50_ms = Percentile(&load->latencies_ms, 0.50);
+  figures.p99_ms = Percentile(&load->latencies_ms, 0.99);
+  figures.errors = load->errors;
+  return figures;
 }
 
 // A whole server in this process, as `serve` builds it, on a scratch directory.
@@ -188,11 +175,11 @@ Result<RunFigures> RunOnce(const std::string& directory, Durability durability, 
     YIWANG_RETURN_IF_ERROR(StartServer(directory, durability, connections, &server));
     const int port = server.http->port();
     std::vector<std::vector<std::string>> created(connections);
-    figures.commands = RunPhase(connections, duration,
-                                [&](int index, Clock::time_point deadline,
-                                    std::vector<double>* latencies, std::atomic<uint64_t>* errors) {
-                                  ClientLoop(port, deadline, latencies, errors, &created[index]);
-                                });
+    std::vector<std::unique_ptr<LoadScript>> lifecycles;
+    for (auto& numbers : created) lifecycles.push_back(std::make_unique<LifecycleScript>(&numbers));
+    Result<PhaseFigures> commands = RunPhase(port, std::move(lifecycles), duration);
+    if (!commands.ok()) return commands.status();
+    figures.commands = *commands;
     std::vector<std::string> numbers;
     for (auto& one : created) numbers.insert(numbers.end(), one.begin(), one.end());
     if (numbers.empty()) return Internal("the command phase created no case");
@@ -200,12 +187,13 @@ Result<RunFigures> RunOnce(const std::string& directory, Durability durability, 
                                                std::chrono::seconds(60))) {
       return Unavailable("the read models did not catch up within 60 s");
     }
-    figures.queries = RunPhase(connections, duration,
-                               [&](int index, Clock::time_point deadline,
-                                   std::vector<double>* latencies, std::atomic<uint64_t>* errors) {
-                                 QueryLoop(port, deadline, &numbers, static_cast<size_t>(index),
-                                           latencies, errors);
-                               });
+    std::vector<std::unique_ptr<LoadScript>> readers;
+    for (int index = 0; index < connections; ++index) {
+      readers.push_back(std::make_unique<ProgressScript>(&numbers, static_cast<size_t>(index)));
+    }
+    Result<PhaseFigures> queries = RunPhase(port, std::move(readers), duration);
+    if (!queries.ok()) return queries.status();
+    figures.queries = *queries;
   }
   std::filesystem::remove_all(directory);
   return figures;
