@@ -31,6 +31,10 @@ std::string_view LevelName(LogLevel level) {
 
 void SetLogLevel(LogLevel level) { min_level.store(static_cast<int>(level)); }
 
+bool LogEnabled(LogLevel level) {
+  return static_cast<int>(level) >= min_level.load(std::memory_order_relaxed);
+}
+
 bool ParseLogLevel(std::string_view text, LogLevel* level) {
   if (text == "debug")
     *level = LogLevel::kDebug;

@@ -11,6 +11,8 @@ enum class LogLevel { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3 };
 void SetLogLevel(LogLevel level);
 bool ParseLogLevel(std::string_view text, LogLevel* level);
 void Log(LogLevel level, std::string_view message);
+// Whether a message at `level` would be written (to skip building it).
+bool LogEnabled(LogLevel level);
 
 inline void LogInfo(std::string_view message) { Log(LogLevel::kInfo, message); }
 inline void LogWarning(std::string_view message) { Log(LogLevel::kWarning, message); }
