@@ -239,8 +239,16 @@ bool EventStore::WaitForCommit(uint64_t position, std::chrono::milliseconds time
 }
 
 EventStore::Stats EventStore::GetStats() const {
-  return Stats{impl_->stat_batches.load(), impl_->stat_appends.load(), impl_->stat_events.load(),
-               impl_->WriterCpuNanoseconds()};
+  Stats stats{impl_->stat_batches.load(), impl_->stat_appends.load(), impl_->stat_events.load(),
+              impl_->WriterCpuNanoseconds()};
+  for (size_t bucket = 0; bucket < stats.batch_events_buckets.size(); ++bucket) {
+    stats.batch_events_buckets[bucket] = impl_->stat_batch_events[bucket].load();
+  }
+  for (size_t bucket = 0; bucket < stats.commit_latency_buckets.size(); ++bucket) {
+    stats.commit_latency_buckets[bucket] = impl_->stat_commit_us[bucket].load();
+  }
+  stats.commit_latency_sum_us = impl_->stat_commit_us_sum.load();
+  return stats;
 }
 
 Result<VerifyReport> EventStore::Verify(const VerifyOptions& options) const {

@@ -11,6 +11,7 @@
 // thread to wake a Poll(). The EventStore must outlive its Subscriptions.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -34,6 +35,13 @@ inline constexpr size_t kBatchEventsMax = 2048;            // events in one grou
 inline constexpr size_t kBatchBytesMax = 8 * 1024 * 1024;  // event bytes in one group commit
 inline constexpr size_t kHeadCacheStreamsMax = 1 << 20;    // stream heads kept in memory
 inline constexpr size_t kReadEventsMax = 10'000;           // events returned by one read call
+inline constexpr size_t kReplicatedEventsMax = kBatchEventsMax;  // events in one replicated append
+
+// Bucket upper bounds of the EventStore::Stats histograms.
+inline constexpr std::array<uint64_t, 9> kStatsBatchEventsBounds = {1,   2,   4,    8,   16,
+                                                                    64, 256, 1024, 2048};
+inline constexpr std::array<uint64_t, 12> kStatsCommitLatencyBoundsUs = {
+    100, 250, 500, 1'000, 2'500, 5'000, 10'000, 25'000, 50'000, 100'000, 250'000, 1'000'000};
 
 // kFsync: every group commit is synced to disk before it is acknowledged (survives power loss).
 // kOs: written to the OS page cache only (survives a process crash, not a power loss).
@@ -119,6 +127,10 @@ struct AppendOutcome {
   AppendResult result;
   uint32_t actual_version = 0;
 };
+// A store becomes a read replica with its first replicated append (recorded in meta): from then
+// on it refuses local appends with kFailedPrecondition, reason "read_replica", so that its log
+// can never diverge from the origin it copies.
+//
 // Called exactly once per AppendAsync, on the store's completion thread, in commit order (or on
 // the caller's thread when the request is refused before queueing). Must be quick, must not throw
 // and must not call a blocking EventStore method (it would wait for the thread it runs on).
@@ -171,6 +183,23 @@ class EventStore {
   // the stream's actual version.
   Result<AppendResult> Append(AppendRequest request, uint32_t* actual_version = nullptr);
 
+  // Replication (yiwang import): appends events copied verbatim from another node's log, keeping
+  // their positions, versions and hashes. Each event's bytes are checked on the calling thread
+  // (canonical envelope, envelope position == StoredEvent::position, hash recomputed from its
+  // prev_hash) and again, on the writer, against the local chain (position == the next one,
+  // prev_hash == the chain head, version == the stream's next one). Nothing of a refused call is
+  // written. 1..kReplicatedEventsMax events. The callback runs as an AppendCallback's does;
+  // `result` holds the first and last position.
+  //   kInvalidArgument     no events, or more than kReplicatedEventsMax
+  //   kDataLoss            an event is malformed, not canonical, or its hash does not recompute
+  //   kFailedPrecondition  an event does not continue the local log (position, prev_hash,
+  //                        version): the log and the source diverged or an event is missing
+  //   kUnavailable         as for AppendAsync
+  void AppendReplicatedAsync(std::vector<StoredEvent> events, AppendCallback callback);
+  Status AppendReplicated(std::vector<StoredEvent> events);
+  // True once the log holds replicated events (it then refuses local appends).
+  bool IsReplica() const;
+
   // Events of `stream` from `from_version` (>= 1), at most min(max_count, kReadEventsMax), in
   // version order. An unknown stream gives an empty vector. kDataLoss on an undecodable event.
   Result<std::vector<EventEnvelope>> ReadStream(std::string_view stream, uint32_t from_version,
@@ -186,6 +215,14 @@ class EventStore {
 
   uint64_t HeadPosition() const;  // last committed position, 0 when empty
   std::string HeadHash() const;   // its hash (hex); 64 zeros when empty
+
+  // The Kafka cursor (meta "kafka_cursor"): the last position the Kafka publisher knows to be
+  // published with every position before it; 0 when nothing is. Only the publisher moves it.
+  Result<uint64_t> KafkaCursor() const;
+  // Records the cursor (written through the WAL: it survives a process crash; a power loss may
+  // move it back, and publishing again from there is safe because consumers drop positions they
+  // have). kInvalidArgument beyond the head, kFailedPrecondition on a read-only store.
+  Status SetKafkaCursor(uint64_t position);
   // The stream's last committed version, 0 when it does not exist.
   Result<uint32_t> StreamVersion(std::string_view stream) const;
 
@@ -214,6 +251,12 @@ class EventStore {
     uint64_t appends = 0;        // acknowledged, duplicates included
     uint64_t events = 0;         // written
     uint64_t writer_cpu_ns = 0;  // CPU time used by the stager and writer threads
+    // Histograms recorded on the writer thread, one count per group commit that wrote events:
+    // events per commit and the commit's write-and-sync latency. Bucket i counts values
+    // <= the i-th bound (and above the previous one); the last bucket counts the rest (+Inf).
+    std::array<uint64_t, kStatsBatchEventsBounds.size() + 1> batch_events_buckets{};
+    std::array<uint64_t, kStatsCommitLatencyBoundsUs.size() + 1> commit_latency_buckets{};
+    uint64_t commit_latency_sum_us = 0;
   };
   Stats GetStats() const;
 

@@ -7,32 +7,13 @@
 #include <algorithm>
 #include <limits>
 
+#include "eventstore/internal/batch.h"
 #include "eventstore/internal/sha256.h"
 #include "eventstore/internal/store_impl.h"
 
 namespace yiwang {
 
 using namespace eventstore_internal;  // NOLINT(google-build-using-namespace): internal module
-
-// One group commit: staged by the stager, then written by the writer.
-struct EventStore::Impl::Batch {
-  rocksdb::WriteBatch write_batch;
-  uint64_t first_position = 0;  // the position the batch starts at
-  uint64_t next_position = 0;   // the position after its last event
-  Hash256 chain_hash{};
-  Timestamp recorded_at;
-  std::unordered_map<std::string, uint32_t> heads;            // streams written → last version
-  std::unordered_map<std::string, AppendResult> idempotency;  // keys written in this batch
-  // Index entries, put into write_batch sorted when the batch is complete (see PutSorted).
-  std::vector<std::pair<std::string, std::string>> stream_entries;
-  std::vector<std::pair<std::string, std::string>> idempotency_entries;
-  uint64_t events_written = 0;
-  std::vector<PendingAppend> appends;
-  std::vector<AppendOutcome> outcomes;  // as staged: only true once the batch is durable
-  std::vector<bool> needs_write;        // outcome depends on this batch's write
-  // Set by StageAppend: the outcome it returned is only true once this batch is durable.
-  bool outcome_needs_write = false;
-};
 
 void EventStore::Impl::StartWriter() {
   write_options_.sync = options.durability == Durability::kFsync;
@@ -213,12 +194,15 @@ std::shared_ptr<EventStore::Impl::Batch> EventStore::Impl::StageBatch(
   batch->outcomes.reserve(pending->size());
   batch->needs_write.reserve(pending->size());
   for (PendingAppend& append : *pending) {
-    batch->outcomes.push_back(StageAppend(append.request, batch.get()));
+    batch->outcomes.push_back(append.replicated.empty()
+                                  ? StageAppend(append.request, batch.get())
+                                  : StageReplicated(append.replicated, batch.get()));
     batch->needs_write.push_back(batch->outcome_needs_write);
   }
   batch->appends = std::move(*pending);
   if (batch->events_written == 0) return batch;
   YIWANG_INVARIANT(batch->next_position == next_position_ + batch->events_written);
+  if (batch->replicated) FinishReplicated(batch.get());
   PutSorted(streams, &batch->stream_entries, &batch->write_batch);
   PutSorted(idempotency, &batch->idempotency_entries, &batch->write_batch);
   std::vector<std::pair<std::string_view, uint32_t>> sorted_heads(batch->heads.begin(),
@@ -250,7 +234,12 @@ void EventStore::Impl::CommitBatch(Batch* batch) {
     Status written =
         options.write_fault_for_testing ? options.write_fault_for_testing() : Status::Ok();
     if (written.ok()) {
+      const auto write_started = std::chrono::steady_clock::now();
       written = FromRocks(db->Write(write_options_, &batch->write_batch), "write");
+      RecordCommitStats(batch->events_written,
+                        std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::steady_clock::now() - write_started)
+                            .count());
     }
     if (written.ok()) {
       ApplyCommitted(*batch);
@@ -271,6 +260,19 @@ void EventStore::Impl::CommitBatch(Batch* batch) {
   stat_appends.fetch_add(acknowledged, std::memory_order_relaxed);
   // Only now, after the write returned, may anything be acknowledged.
   HandOff(CompletedBatch{std::move(batch->appends), std::move(batch->outcomes)});
+}
+
+void EventStore::Impl::RecordCommitStats(uint64_t events, uint64_t latency_us) {
+  auto bucket_of = [](const auto& bounds, uint64_t value) {
+    size_t bucket = 0;
+    while (bucket < bounds.size() && value > bounds[bucket]) ++bucket;
+    return bucket;
+  };
+  stat_batch_events[bucket_of(kStatsBatchEventsBounds, events)].fetch_add(
+      1, std::memory_order_relaxed);
+  stat_commit_us[bucket_of(kStatsCommitLatencyBoundsUs, latency_us)].fetch_add(
+      1, std::memory_order_relaxed);
+  stat_commit_us_sum.fetch_add(latency_us, std::memory_order_relaxed);
 }
 
 void EventStore::Impl::ApplyCommitted(const Batch& batch) {
@@ -349,6 +351,13 @@ Result<std::optional<AppendResult>> EventStore::Impl::FindCommittedIdempotent(
 
 AppendOutcome EventStore::Impl::StageAppend(AppendRequest& request, Batch* batch) {
   batch->outcome_needs_write = false;
+  if (replica_) {
+    return AppendOutcome{FailedPrecondition("this event log is a read replica: it only takes "
+                                            "events replicated from its origin (yiwang import)")
+                             .WithReason("read_replica"),
+                         {},
+                         0};
+  }
   if (!request.idempotency_key.empty()) {
     Result<std::optional<AppendResult>> duplicate = FindDuplicate(request, batch);
     if (!duplicate.ok()) return AppendOutcome{duplicate.status(), {}, 0};

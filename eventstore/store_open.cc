@@ -144,6 +144,10 @@ Status EventStore::Impl::LoadMeta() {
     return DataLoss("chain head in meta is at position " + std::to_string(head_position) +
                     " but the last stored event is at " + std::to_string(last_position));
   }
+  status = db->Get(read, meta, kMetaReplicaKey, &value);
+  if (!status.ok() && !status.IsNotFound()) return FromRocks(status, "cannot read replica flag");
+  replica_ = status.ok();
+  is_replica.store(replica_);
   next_position_ = head_position + 1;
   chain_hash_ = head_hash;
   std::lock_guard<std::mutex> lock(commit_mutex);

@@ -19,6 +19,8 @@ inline constexpr char kMetaFamily[] = "meta";
 inline constexpr std::string_view kMetaFormatVersionKey = "format_version";
 inline constexpr std::string_view kMetaChainHeadKey = "chain_head";
 inline constexpr std::string_view kMetaKafkaCursorKey = "kafka_cursor";
+// Present (value "1") once the log holds replicated events: it then refuses local appends.
+inline constexpr std::string_view kMetaReplicaKey = "replica";
 inline constexpr uint32_t kFormatVersion = 1;
 
 inline constexpr size_t kHashBytes = 32;

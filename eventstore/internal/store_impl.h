@@ -22,10 +22,24 @@ namespace yiwang {
 // Maps a RocksDB status onto ours: I/O and corruption problems are not the caller's fault.
 Status FromRocks(const rocksdb::Status& status, std::string_view what);
 
+// An event copied from another node's log (AppendReplicated), its envelope fields decoded and
+// its own hash checked on the caller's thread; the writer checks that it continues the chain.
+struct ReplicatedEvent {
+  uint64_t position = 0;
+  uint32_t version = 0;
+  std::string stream;
+  std::string idempotency_key;
+  eventstore_internal::Hash256 prev_hash{};
+  eventstore_internal::Hash256 hash{};
+  std::string bytes;
+};
+
 struct PendingAppend {
   AppendRequest request;
   AppendCallback callback;
   size_t data_bytes = 0;  // sum of the events' data sizes, for the batch byte bound
+  // Non-empty for a replicated append (then `request` is empty).
+  std::vector<ReplicatedEvent> replicated;
 };
 
 // A group commit whose write has returned: its callbacks, run by the completer thread.
@@ -80,9 +94,17 @@ class EventStore::Impl {
   eventstore_internal::Hash256 committed_hash{};  // guarded by commit_mutex
   bool closed = false;                            // guarded by commit_mutex
 
+  // True once the log holds replicated events (meta "replica"); set by LoadMeta and the writer.
+  std::atomic<bool> is_replica{false};
+
   std::atomic<uint64_t> stat_batches{0};
   std::atomic<uint64_t> stat_appends{0};
   std::atomic<uint64_t> stat_events{0};
+  // Histograms of Stats (written by the writer thread only, read by GetStats).
+  std::array<std::atomic<uint64_t>, kStatsBatchEventsBounds.size() + 1> stat_batch_events{};
+  std::array<std::atomic<uint64_t>, kStatsCommitLatencyBoundsUs.size() + 1> stat_commit_us{};
+  std::atomic<uint64_t> stat_commit_us_sum{0};
+  void RecordCommitStats(uint64_t events, uint64_t latency_us);
 
  private:
   struct Batch;  // one group commit, staged by the stager and written by the writer
@@ -101,6 +123,12 @@ class EventStore::Impl {
   // Hands a written batch's callbacks to the completer (blocks while kCompletedBatchesMax wait).
   void HandOff(CompletedBatch completed);
   AppendOutcome StageAppend(AppendRequest& request, Batch* batch);
+  // Replication (replicated_append.cc): stages verified copied events after the chain.
+  AppendOutcome StageReplicated(std::vector<ReplicatedEvent>& events, Batch* batch);
+  // Puts the idempotency records of replicated events, once the whole batch is staged.
+  void FinishReplicated(Batch* batch);
+  Status GrowIdempotency(const ReplicatedEvent& event, const Batch& batch,
+                         std::unordered_map<std::string, AppendResult>* grown);
   Result<uint32_t> CurrentVersion(const std::string& stream, const Batch& batch);
   Result<std::optional<AppendResult>> FindDuplicate(const AppendRequest& request,
                                                     Batch* batch) const;
@@ -139,6 +167,7 @@ class EventStore::Impl {
   eventstore_internal::Hash256 chain_hash_{};
   std::unordered_map<std::string, uint32_t> head_cache_;
   Timestamp last_recorded_at_;
+  bool replica_ = false;  // the log holds replicated events: local appends are refused
   // The last kInFlightBatchesMax batches handed to the writer, oldest first; read-only once
   // handed over. A batch is handed over only when the writer has taken the one before, which it
   // does after writing the one before that: so every staged batch that may not be on disk yet is
