@@ -129,7 +129,19 @@ std::shared_ptr<const Progress::Cached> Progress::MakeCached(ProgressRecord reco
 }
 
 void Progress::Committed() {
-  for (auto& [case_number, record] : pending_) CachePut(case_number, MakeCached(std::move(record)));
+  // Invalidate rather than write through: rendering the timeline of every changed case cost a
+  // replay more than folding the events; a changed case is read from RocksDB (already committed)
+  // at its next query. The epoch bump keeps a query that read the old value from caching it.
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    ++cache_epoch_;
+    for (const auto& [case_number, record] : pending_) {
+      auto found = cache_.find(case_number);
+      if (found == cache_.end()) continue;
+      lru_.erase(found->second);
+      cache_.erase(found);
+    }
+  }
   pending_.clear();
 }
 
@@ -155,13 +167,6 @@ void Progress::CacheInsertLocked(std::string_view case_number,
     cache_.erase(lru_.back().first);
     lru_.pop_back();
   }
-}
-
-void Progress::CachePut(const std::string& case_number,
-                        std::shared_ptr<const Cached> cached) const {
-  std::lock_guard<std::mutex> lock(cache_mutex_);
-  ++cache_epoch_;
-  CacheInsertLocked(case_number, std::move(cached));
 }
 
 Result<std::shared_ptr<const Progress::Cached>> Progress::Load(std::string_view case_number) const {

@@ -4,7 +4,7 @@
 // warning) are computed on read with ComputeSla(state, calendar, now).
 //
 // Reads go through a bounded LRU of decoded records in front of RocksDB; the runner thread
-// writes committed records through it, so a hit never shows older state than RocksDB.
+// drops the records it commits from it, so a hit never shows older state than RocksDB.
 // Thread-safety: Apply/Committed/Discard on the runner thread; Get from any thread.
 #pragma once
 
@@ -65,7 +65,6 @@ class Progress : public Projection {
   static std::shared_ptr<const Cached> MakeCached(ProgressRecord record);
   Result<std::shared_ptr<const Cached>> Load(std::string_view case_number) const;
   Result<ProgressRecord*> Pending(const std::string& case_number, ReadBatch* batch);
-  void CachePut(const std::string& case_number, std::shared_ptr<const Cached> cached) const;
   void CacheInsertLocked(std::string_view case_number, std::shared_ptr<const Cached> cached) const;
 
   ReadStore* read_store_;

@@ -11,6 +11,8 @@ Result<std::unique_ptr<ReadModels>> ReadModels::Open(const std::string& path,
   ReadStore* const not_yet_open = nullptr;
   models->progress_ = std::make_unique<Progress>(not_yet_open, calendar);
   models->applicants_ = std::make_unique<ApplicantIndex>(not_yet_open);
+  models->dashboard_ = std::make_unique<Dashboard>(not_yet_open, calendar);
+  models->audit_ = std::make_unique<AuditTrail>(not_yet_open);
 
   ReadStoreOptions options;
   options.path = path;
@@ -22,12 +24,16 @@ Result<std::unique_ptr<ReadModels>> ReadModels::Open(const std::string& path,
   models->store_ = std::move(store).value();
   models->progress_ = std::make_unique<Progress>(models->store_.get(), calendar);
   models->applicants_ = std::make_unique<ApplicantIndex>(models->store_.get());
+  models->dashboard_ = std::make_unique<Dashboard>(models->store_.get(), calendar);
+  models->audit_ = std::make_unique<AuditTrail>(models->store_.get());
   return models;
 }
 
 ReadModels::~ReadModels() = default;
 
-std::vector<Projection*> ReadModels::all() const { return {progress_.get(), applicants_.get()}; }
+std::vector<Projection*> ReadModels::all() const {
+  return {progress_.get(), applicants_.get(), dashboard_.get(), audit_.get()};
+}
 
 Projection* ReadModels::Find(std::string_view name) const {
   for (Projection* projection : all()) {

@@ -15,6 +15,8 @@
 #include "domain/calendar.h"
 #include "domain/status.h"
 #include "projections/applicants.h"
+#include "projections/audit.h"
+#include "projections/dashboard.h"
 #include "projections/progress.h"
 #include "projections/read_store.h"
 #include "projections/runner.h"
@@ -33,6 +35,8 @@ class ReadModels {
   ReadStore* store() { return store_.get(); }
   Progress& progress() { return *progress_; }
   ApplicantIndex& applicants() { return *applicants_; }
+  Dashboard& dashboard() { return *dashboard_; }
+  AuditTrail& audit() { return *audit_; }
 
   // Every projection, in the order the runner feeds them.
   std::vector<Projection*> all() const;
@@ -47,6 +51,8 @@ class ReadModels {
   std::unique_ptr<ReadStore> store_;
   std::unique_ptr<Progress> progress_;
   std::unique_ptr<ApplicantIndex> applicants_;
+  std::unique_ptr<Dashboard> dashboard_;
+  std::unique_ptr<AuditTrail> audit_;
 };
 
 }  // namespace yiwang::projections

@@ -2,8 +2,9 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
-#include <rocksdb/utilities/write_batch_with_index.h>
+#include <rocksdb/write_batch.h>
 
+#include <unordered_map>
 #include <utility>
 
 namespace yiwang::projections {
@@ -37,6 +38,13 @@ struct ReadStore::Impl {
     }
   }
 
+  Result<size_t> FamilyIndex(std::string_view name) const {
+    for (size_t index = 0; index < names.size(); ++index) {
+      if (names[index] == name) return index;
+    }
+    return InvalidArgument("read store: unknown column family " + std::string(name));
+  }
+
   Result<rocksdb::ColumnFamilyHandle*> Family(std::string_view name) const {
     for (size_t index = 0; index < names.size(); ++index) {
       if (names[index] == name) return handles[index];
@@ -45,46 +53,76 @@ struct ReadStore::Impl {
   }
 };
 
+// The staged writes of one batch, keyed by family index and key, last write wins: Get answers
+// from here before RocksDB, and Commit writes each key once however often it was staged (a case
+// touched by several events of a batch is written once). A hash map rather than RocksDB's
+// WriteBatchWithIndex: staging and lookups are O(1), and the memtable sees no superseded values.
 struct ReadBatch::Impl {
+  struct Entry {
+    bool deleted = false;
+    std::string value;
+  };
   const ReadStore::Impl* store = nullptr;
-  // overwrite_key = true: Get sees the latest put or delete of a key in the batch.
-  rocksdb::WriteBatchWithIndex batch{rocksdb::BytewiseComparator(), 0, true};
+  std::unordered_map<std::string, Entry> entries;  // family index byte + key -> last write
+  size_t operations = 0;
+
+  // The map key of (family, key), or an error for an unknown family.
+  Result<std::string> EntryKey(std::string_view family, std::string_view key) const {
+    Result<size_t> index = store->FamilyIndex(family);
+    if (!index.ok()) return index.status();
+    std::string entry_key;
+    entry_key.reserve(key.size() + 1);
+    entry_key.push_back(static_cast<char>(*index));
+    entry_key.append(key);
+    return entry_key;
+  }
+  Status Stage(std::string_view family, std::string_view key, std::string_view value,
+               bool deleted) {
+    Result<std::string> entry_key = EntryKey(family, key);
+    if (!entry_key.ok()) return entry_key.status();
+    Entry& entry = entries[std::move(entry_key).value()];
+    entry.deleted = deleted;
+    entry.value.assign(value);
+    ++operations;
+    return Status::Ok();
+  }
 };
 
 ReadBatch::ReadBatch(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ReadBatch::~ReadBatch() = default;
 
 Status ReadBatch::Put(std::string_view family, std::string_view key, std::string_view value) {
-  Result<rocksdb::ColumnFamilyHandle*> handle = impl_->store->Family(family);
-  if (!handle.ok()) return handle.status();
-  return FromRocks(impl_->batch.Put(*handle, key, value), "batch put");
+  return impl_->Stage(family, key, value, /*deleted=*/false);
 }
 
 Status ReadBatch::Delete(std::string_view family, std::string_view key) {
-  Result<rocksdb::ColumnFamilyHandle*> handle = impl_->store->Family(family);
-  if (!handle.ok()) return handle.status();
-  return FromRocks(impl_->batch.Delete(*handle, key), "batch delete");
+  return impl_->Stage(family, key, {}, /*deleted=*/true);
 }
 
 Result<std::optional<std::string>> ReadBatch::Get(std::string_view family,
                                                   std::string_view key) const {
-  Result<rocksdb::ColumnFamilyHandle*> handle = impl_->store->Family(family);
-  if (!handle.ok()) return handle.status();
+  Result<std::string> entry_key = impl_->EntryKey(family, key);
+  if (!entry_key.ok()) return entry_key.status();
+  auto staged = impl_->entries.find(*entry_key);
+  if (staged != impl_->entries.end()) {
+    if (staged->second.deleted) return std::optional<std::string>();
+    return std::optional<std::string>(staged->second.value);
+  }
   std::string value;
-  rocksdb::Status status = impl_->batch.GetFromBatchAndDB(
-      impl_->store->db.get(), rocksdb::ReadOptions(), *handle, key, &value);
+  const rocksdb::Status status = impl_->store->db->Get(
+      rocksdb::ReadOptions(), impl_->store->handles[static_cast<uint8_t>((*entry_key)[0])], key,
+      &value);
   if (status.IsNotFound()) return std::optional<std::string>();
   YIWANG_RETURN_IF_ERROR(FromRocks(status, "batch get"));
   return std::optional<std::string>(std::move(value));
 }
 
 void ReadBatch::SetCheckpoint(std::string_view projection, uint64_t position) {
-  Result<rocksdb::ColumnFamilyHandle*> handle = impl_->store->Family(kCheckpointsFamily);
   // The checkpoints family is always opened (ReadStore::Open adds it).
-  (void)impl_->batch.Put(*handle, projection, EncodePosition(position));
+  (void)impl_->Stage(kCheckpointsFamily, projection, EncodePosition(position), false);
 }
 
-size_t ReadBatch::count() const { return impl_->batch.GetWriteBatch()->Count(); }
+size_t ReadBatch::count() const { return impl_->operations; }
 
 ReadStore::ReadStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ReadStore::~ReadStore() = default;
@@ -94,6 +132,8 @@ Result<std::unique_ptr<ReadStore>> ReadStore::Open(const ReadStoreOptions& optio
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
+  // Bulk commits skip the WAL; atomic flushes keep the families at one batch boundary.
+  db_options.atomic_flush = true;
   rocksdb::ColumnFamilyOptions family_options;
   family_options.compression = rocksdb::kLZ4Compression;
   family_options.OptimizeForPointLookup(64);  // block cache in MiB; bloom filters
@@ -115,6 +155,10 @@ Result<std::unique_ptr<ReadStore>> ReadStore::Open(const ReadStoreOptions& optio
       for (const std::string& opened : impl->names) known = known || opened == name;
       if (!known) impl->names.push_back(name);
     }
+  }
+  // A batch keys its staged writes by a one-byte family index.
+  if (impl->names.size() > kFamiliesMax) {
+    return InvalidArgument("read store: more than " + std::to_string(kFamiliesMax) + " families");
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : impl->names) descriptors.emplace_back(name, family_options);
@@ -178,11 +222,26 @@ std::unique_ptr<ReadBatch> ReadStore::NewBatch() const {
   return std::unique_ptr<ReadBatch>(new ReadBatch(std::move(impl)));
 }
 
-Status ReadStore::Commit(ReadBatch* batch) {
+Status ReadStore::Commit(ReadBatch* batch, const CommitOptions& options) {
   rocksdb::WriteOptions write_options;
   write_options.sync =
       false;  // rebuilt from the log; the batch keeps state and checkpoint together
-  return FromRocks(impl_->db->Write(write_options, batch->impl_->batch.GetWriteBatch()), "commit");
+  write_options.disableWAL = !options.write_ahead_log;
+  rocksdb::WriteBatch write_batch;
+  for (const auto& [entry_key, entry] : batch->impl_->entries) {
+    rocksdb::ColumnFamilyHandle* handle = impl_->handles[static_cast<uint8_t>(entry_key[0])];
+    const rocksdb::Slice key(entry_key.data() + 1, entry_key.size() - 1);
+    YIWANG_RETURN_IF_ERROR(FromRocks(
+        entry.deleted ? write_batch.Delete(handle, key) : write_batch.Put(handle, key, entry.value),
+        "batch"));
+  }
+  return FromRocks(impl_->db->Write(write_options, &write_batch), "commit");
+}
+
+Status ReadStore::Flush() {
+  rocksdb::FlushOptions flush_options;
+  flush_options.wait = true;
+  return FromRocks(impl_->db->Flush(flush_options, impl_->handles), "flush");
 }
 
 Status ReadStore::Clear(std::string_view family, std::string_view projection) {

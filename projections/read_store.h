@@ -8,6 +8,12 @@
 // Writes are not synced (the store is rebuilt from the log, and atomicity of a batch is what
 // keeps state and checkpoint consistent).
 //
+// Bulk mode (yiwang replay): Commit({.write_ahead_log = false}) skips the WAL. The instance uses
+// RocksDB's atomic_flush, so every flush persists all families at one batch boundary: after a
+// crash the store is at some earlier commit, state and checkpoints still together, and the
+// runner resumes from there. Call Flush() when the bulk writes are done, before any write that
+// uses the WAL again (a WAL write replayed over lost bulk writes would break that guarantee).
+//
 // Thread-safety: Get, Scan and Checkpoint may be called from any thread. A ReadBatch is used by
 // one thread. Commit and ClearFamily are called by the one thread that writes (the runner).
 // Failure modes: kUnavailable when RocksDB cannot open or write, kDataLoss for a malformed
@@ -28,6 +34,7 @@ namespace yiwang::projections {
 
 inline constexpr std::string_view kCheckpointsFamily = "checkpoints";
 inline constexpr size_t kScanEntriesMax = 10'000;  // entries one Scan may visit
+inline constexpr size_t kFamiliesMax = 255;        // column families, existing ones included
 
 struct ReadStoreOptions {
   std::string path;                   // created when missing
@@ -38,7 +45,8 @@ class ReadStore;
 
 // State changes of one runner batch plus the checkpoints, written atomically by Commit.
 // Get sees the batch's own puts and deletes over the committed state (read-your-own-writes
-// inside a batch, so a projection can apply several events of one case in one batch).
+// inside a batch, so a projection can apply several events of one case in one batch). Only the
+// last write of each key is kept and committed.
 class ReadBatch {
  public:
   ~ReadBatch();
@@ -74,8 +82,14 @@ class ReadStore {
   // Last committed position of `projection`, 0 when it has none.
   Result<uint64_t> Checkpoint(std::string_view projection) const;
 
+  struct CommitOptions {
+    bool write_ahead_log = true;  // false: bulk mode (see above); Flush() afterwards
+  };
   std::unique_ptr<ReadBatch> NewBatch() const;
-  Status Commit(ReadBatch* batch);
+  Status Commit(ReadBatch* batch) { return Commit(batch, CommitOptions{}); }
+  Status Commit(ReadBatch* batch, const CommitOptions& options);
+  // Persists every family's memtable to disk (one atomic flush) and waits for it.
+  Status Flush();
   // Deletes every key of `family` and the checkpoint of `projection` (rebuild from zero).
   Status Clear(std::string_view family, std::string_view projection);
 

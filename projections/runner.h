@@ -8,6 +8,11 @@
 // published for WaitForPosition (read-your-writes: a query passes the position a command
 // returned). A projection error stops the runner; the error stays in status().
 //
+// Replay (CatchUpOptions::bulk): one thread reads the log and decodes envelopes in chunks while
+// the calling thread applies them; batches of kReplayBatchEventsMax events are committed without
+// the read store's WAL and flushed at the end (see ReadStore: a crash mid-replay leaves every
+// projection at an earlier checkpoint with its matching state, and the next run resumes).
+//
 // Thread-safety: Start/Stop/CatchUp from one controlling thread; position, status and
 // WaitForPosition from any thread. The store, the read store and the projections must outlive
 // the runner.
@@ -16,10 +21,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "domain/envelope.h"
@@ -31,6 +39,16 @@ namespace yiwang::projections {
 
 inline constexpr size_t kRunnerBatchEventsMax = 1000;
 inline constexpr std::chrono::milliseconds kRunnerPollWaitMs{200};
+inline constexpr size_t kReplayBatchEventsMax = 16'384;  // events per bulk commit
+inline constexpr size_t kReplayChunkEventsMax = 512;     // decoded events handed over at once
+inline constexpr size_t kReplayChunksInFlightMax = 16;   // chunks between reader and applier
+
+struct CatchUpOptions {
+  // Replay mode: reading and decoding on a second thread, big batches, no WAL, a flush at the end.
+  bool bulk = false;
+  // Called on the calling thread after each commit: the position applied, the head caught up to.
+  std::function<void(uint64_t position, uint64_t head)> progress;
+};
 
 // A durable read model. Apply is called on the runner thread only, in position order.
 class Projection {
@@ -63,13 +81,16 @@ class ProjectionRunner {
   // Stops the thread after its current batch; idempotent.
   void Stop();
   // Applies everything committed up to the store's head on the calling thread (replay, tests).
-  // Only while not started.
-  Status CatchUp();
+  // Only while not started. An error stops the runner as in Start().
+  Status CatchUp() { return CatchUp(CatchUpOptions{}); }
+  Status CatchUp(const CatchUpOptions& options);
 
   // Lowest position every projection has applied and committed.
   uint64_t position() const;
   // Waits until position() >= `position`; false on timeout or when the runner stopped on an error.
   bool WaitForPosition(uint64_t position, std::chrono::milliseconds timeout) const;
+  // Each projection's name and committed checkpoint, in feeding order (metrics: lag).
+  std::vector<std::pair<std::string, uint64_t>> Checkpoints() const;
   // OK, or the error that stopped the runner.
   Status status() const;
   // Clears a projection's state and checkpoint and drops its caches (yiwang replay). Call it with
@@ -83,6 +104,11 @@ class ProjectionRunner {
   void Run();
   // Applies one polled batch; commits state and checkpoints.
   Status ApplyBatch(const std::vector<StoredEvent>& events);
+  // Stages one event's effect for every projection still below it.
+  Status Stage(const EventEnvelope& event, ReadBatch* batch);
+  // Adds the checkpoints up to `last`, commits, publishes; discards the projections on error.
+  Status CommitBatch(ReadBatch* batch, uint64_t last, const ReadStore::CommitOptions& options);
+  Status BulkCatchUp(const CatchUpOptions& options);
   void Fail(Status status);
 
   EventStore* store_;
@@ -94,9 +120,10 @@ class ProjectionRunner {
 
   mutable std::mutex mutex_;
   mutable std::condition_variable applied_;
-  uint64_t position_ = 0;  // guarded by mutex_
-  Status status_;          // guarded by mutex_
-  bool stopping_ = false;  // guarded by mutex_
+  uint64_t position_ = 0;                        // guarded by mutex_
+  std::vector<uint64_t> committed_checkpoints_;  // guarded by mutex_; checkpoints_ as committed
+  Status status_;                                // guarded by mutex_
+  bool stopping_ = false;                        // guarded by mutex_
 };
 
 }  // namespace yiwang::projections

@@ -224,3 +224,107 @@ TEST(RunnerTest, CreateRefusesBadArguments) {
 
 }  // namespace
 }  // namespace yiwang::test
+
+namespace yiwang::test {
+namespace {
+
+TEST(RunnerBulkTest, BulkCatchUpEqualsTheLiveRunnerAndReportsProgress) {
+  CaseLogStore log;
+  RunSomeCommands(&log, kCases[0]);
+  RunSomeCommands(&log, kCases[1]);
+  std::string live;
+  {
+    ReadSide read(&log, log.Path("live"));
+    ASSERT_TRUE(read.runner->CatchUp().ok());
+    live = Dump(read, kCases);
+  }
+  ReadSide bulk(&log, log.Path("bulk"));
+  std::vector<std::pair<uint64_t, uint64_t>> reports;
+  projections::CatchUpOptions options;
+  options.bulk = true;
+  options.progress = [&](uint64_t position, uint64_t head) {
+    reports.emplace_back(position, head);
+  };
+  ASSERT_TRUE(bulk.runner->CatchUp(options).ok());
+  EXPECT_EQ(bulk.runner->position(), log.store().HeadPosition());
+  EXPECT_EQ(Dump(bulk, kCases), live);
+  ASSERT_FALSE(reports.empty());
+  EXPECT_EQ(reports.back(), std::make_pair(log.store().HeadPosition(), log.store().HeadPosition()));
+  for (const auto& [name, checkpoint] : bulk.runner->Checkpoints()) {
+    EXPECT_EQ(checkpoint, log.store().HeadPosition()) << name;
+  }
+}
+
+// Bulk commits skip the WAL; a reopened store (the final flush made them durable) resumes from
+// the checkpoint and counts nothing twice.
+TEST(RunnerBulkTest, BulkCatchUpIsDurableAndResumes) {
+  CaseLogStore log;
+  RunSomeCommands(&log, kCases[0]);
+  const uint64_t first_head = log.store().HeadPosition();
+  projections::CatchUpOptions bulk;
+  bulk.bulk = true;
+  {
+    std::unique_ptr<ReadStore> store = OpenCountStore(log.Path("count"));
+    CountingProjection counting;
+    auto runner = ProjectionRunner::Create(&log.store(), store.get(), {&counting});
+    ASSERT_TRUE(runner.ok());
+    ASSERT_TRUE((*runner)->CatchUp(bulk).ok());
+  }
+  RunSomeCommands(&log, kCases[1]);
+  std::unique_ptr<ReadStore> store = OpenCountStore(log.Path("count"));
+  EXPECT_EQ(Count(*store), first_head);
+  EXPECT_EQ(*store->Checkpoint("counting"), first_head);
+  CountingProjection counting;
+  auto runner = ProjectionRunner::Create(&log.store(), store.get(), {&counting});
+  ASSERT_TRUE(runner.ok());
+  ASSERT_TRUE((*runner)->CatchUp(bulk).ok());
+  EXPECT_EQ(Count(*store), log.store().HeadPosition());
+}
+
+TEST(RunnerBulkTest, BulkFailureStopsWithTheErrorAndCommitsNoPartialBatch) {
+  CaseLogStore log;
+  RunSomeCommands(&log, kCases[0]);
+  std::unique_ptr<ReadStore> store = OpenCountStore(log.Path("count"));
+  CountingProjection failing;
+  failing.fail_at = 3;
+  auto runner = ProjectionRunner::Create(&log.store(), store.get(), {&failing});
+  ASSERT_TRUE(runner.ok());
+  projections::CatchUpOptions bulk;
+  bulk.bulk = true;
+  Status status = (*runner)->CatchUp(bulk);
+  EXPECT_EQ(status.code(), StatusCode::kInternal);
+  EXPECT_EQ((*runner)->status().code(), StatusCode::kInternal);
+  EXPECT_EQ(Count(*store), 0u);
+  EXPECT_EQ(*store->Checkpoint("counting"), 0u);
+}
+
+TEST(ReadBatchTest, LastWriteWinsAndGetSeesTheBatch) {
+  CaseLogStore log;
+  std::unique_ptr<ReadStore> store = OpenCountStore(log.Path("count"));
+  {
+    std::unique_ptr<ReadBatch> batch = store->NewBatch();
+    ASSERT_TRUE(batch->Put("counts", "a", "1").ok());
+    ASSERT_TRUE(batch->Put("counts", "b", "1").ok());
+    ASSERT_TRUE(store->Commit(batch.get()).ok());
+  }
+  std::unique_ptr<ReadBatch> batch = store->NewBatch();
+  ASSERT_TRUE(batch->Put("counts", "a", "2").ok());
+  ASSERT_TRUE(batch->Put("counts", "a", "3").ok());
+  ASSERT_TRUE(batch->Delete("counts", "b").ok());
+  ASSERT_TRUE(batch->Put("counts", "c", "x").ok());
+  ASSERT_TRUE(batch->Delete("counts", "c").ok());
+  EXPECT_EQ(**batch->Get("counts", "a"), "3");
+  EXPECT_FALSE(batch->Get("counts", "b")->has_value());
+  EXPECT_FALSE(batch->Get("counts", "c")->has_value());
+  EXPECT_EQ(batch->count(), 5u);
+  EXPECT_EQ(batch->Put("nope", "a", "1").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(**store->Get("counts", "b"), "1");  // nothing visible before Commit
+  ASSERT_TRUE(store->Commit(batch.get(), {.write_ahead_log = false}).ok());
+  ASSERT_TRUE(store->Flush().ok());
+  EXPECT_EQ(**store->Get("counts", "a"), "3");
+  EXPECT_FALSE(store->Get("counts", "b")->has_value());
+  EXPECT_FALSE(store->Get("counts", "c")->has_value());
+}
+
+}  // namespace
+}  // namespace yiwang::test

@@ -1,0 +1,314 @@
+// The write side of the audit trail: index entries, departments, supervision orders.
+#include "projections/audit.h"
+
+#include <utility>
+#include <variant>
+
+#include "domain/catalog.h"
+#include "domain/events.h"
+#include "projections/audit_format.h"
+
+namespace yiwang::projections {
+
+using namespace audit_format;  // NOLINT(google-build-using-namespace): this module's own format
+
+namespace {
+
+// CaseSubmitted's service code without decoding the whole event (a tenth of all events): the
+// data is canonical, so the member is found by its key; codes need no escaping. Empty when the
+// bytes are not in that form, and the caller decodes.
+std::string_view FastServiceCode(std::string_view data) {
+  constexpr std::string_view kKey = R"("service_code":")";
+  const size_t start = data.find(kKey);
+  if (start == std::string_view::npos) return {};
+  const size_t begin = start + kKey.size();
+  const size_t end = data.find('"', begin);
+  if (end == std::string_view::npos) return {};
+  const std::string_view code = data.substr(begin, end - begin);
+  if (code.find('\\') != std::string_view::npos) return {};
+  return code;
+}
+
+Result<std::optional<uint32_t>> GetU32(const ReadBatch& batch, const std::string& key) {
+  Result<std::optional<std::string>> bytes = batch.Get(kAuditFamily, key);
+  if (!bytes.ok()) return bytes.status();
+  if (!bytes->has_value()) return std::optional<uint32_t>();
+  std::optional<uint32_t> value = ParseU32(**bytes);
+  if (!value) return DataLoss("audit trail: malformed value of key " + key.substr(0, 1));
+  return value;
+}
+
+}  // namespace
+
+Status AuditTrail::Apply(const EventEnvelope& event, ReadBatch*) {
+  if (!pending_) pending_ = read_store_->NewBatch();
+  if (!loaded_) YIWANG_RETURN_IF_ERROR(Load(event.position));
+  if (event.position <= covered_) return Status::Ok();  // indexed before a crash
+  return ApplyOne(event);
+}
+
+// Reads the coverage mark and, when the index is behind the runner (a crash between the two
+// commits), indexes the missing positions from the log.
+Status AuditTrail::Load(uint64_t first_position) {
+  Result<std::optional<std::string>> covered = pending_->Get(kAuditFamily, kCoveredKey);
+  if (!covered.ok()) return covered.status();
+  covered_ = covered->has_value() ? FromBigEndian(**covered) : 0;
+  Result<std::optional<uint32_t>> next = GetU32(*pending_, std::string(kNextDepartmentKey));
+  if (!next.ok()) return next.status();
+  next_department_ = next->value_or(1);
+  loaded_ = true;
+  if (covered_ + 1 >= first_position) return Status::Ok();
+  if (log_ == nullptr) {
+    return FailedPrecondition("audit trail: positions " + std::to_string(covered_ + 1) + ".." +
+                              std::to_string(first_position - 1) +
+                              " must be re-read from the log, and none is attached");
+  }
+  return log_->ForEach(covered_ + 1, first_position - 1,
+                       [this](uint64_t position, std::string_view bytes) {
+                         Result<EventEnvelope> envelope = DecodeEnvelope(bytes);
+                         if (!envelope.ok()) {
+                           return DataLoss("audit trail: event " + std::to_string(position) +
+                                           " does not decode: " + envelope.status().message());
+                         }
+                         return ApplyOne(*envelope);
+                       });
+}
+
+Status AuditTrail::ApplyOne(const EventEnvelope& event) {
+  uint32_t department = 0;
+  if (event.stream.starts_with(kCaseStreamPrefix) && IsCaseEventType(event.type)) {
+    Result<uint32_t> id = CaseEventDepartment(event);
+    if (!id.ok()) return id.status();
+    department = *id;
+  } else if (event.type == kCatalogItemPublished) {
+    Result<CatalogItem> item = DecodeCatalogItem(event.data);
+    if (!item.ok()) return DataLoss("catalog item does not decode: " + item.status().message());
+    Result<uint32_t> id = Intern(item->department);
+    if (!id.ok()) return id.status();
+    department = *id;
+    item_departments_[item->code] = department;
+    YIWANG_RETURN_IF_ERROR(pending_->Put(kAuditFamily, Key(kItemTag, item->code), U32Bytes(*id)));
+  } else if (!event.actor.department.empty()) {
+    Result<uint32_t> id = Intern(event.actor.department);
+    if (!id.ok()) return id.status();
+    department = *id;
+  }
+  YIWANG_RETURN_IF_ERROR(
+      SetEntry(event.position, TypeCode(event.type), department, ActorHash(event.actor.id)));
+  covered_ = event.position;
+  return Status::Ok();
+}
+
+// The case's department for this event, following acceptance and transfers (see audit.h).
+Result<uint32_t> AuditTrail::CaseEventDepartment(const EventEnvelope& event) {
+  const std::string case_number = event.stream.substr(kCaseStreamPrefix.size());
+  const bool needs_data = event.type == "CaseSubmitted" || event.type == "CaseTransferred" ||
+                          event.type == "SupervisionOrdered" || event.type == "SupervisionAnswered";
+  if (event.type == "CaseAccepted" && !event.actor.department.empty()) {
+    Result<uint32_t> id = Intern(event.actor.department);
+    if (!id.ok()) return id.status();
+    YIWANG_RETURN_IF_ERROR(SetCaseDepartment(case_number, *id));
+    return id;
+  }
+  if (!needs_data) return CaseDepartment(case_number);
+  if (event.type == "CaseSubmitted") {
+    std::string service_code(FastServiceCode(event.data));
+    if (service_code.empty()) {
+      Result<CaseEvent> data = DecodeEventData(event.type, event.schema, event.data);
+      if (!data.ok()) return DataLoss("case event does not decode: " + data.status().message());
+      service_code = std::get<CaseSubmitted>(*data).service_code;
+    }
+    return SubmittedDepartment(case_number, service_code);
+  }
+  Result<CaseEvent> data = DecodeEventData(event.type, event.schema, event.data);
+  if (!data.ok()) return DataLoss("case event does not decode: " + data.status().message());
+  Result<uint32_t> current = CaseDepartment(case_number);
+  if (!current.ok()) return current;
+  if (const auto* transferred = std::get_if<CaseTransferred>(&*data)) {
+    Result<uint32_t> receiver = Intern(transferred->department);
+    if (!receiver.ok()) return receiver.status();
+    YIWANG_RETURN_IF_ERROR(SetCaseDepartment(case_number, *receiver));
+    return current;  // the transfer belongs to the sender
+  }
+  YIWANG_RETURN_IF_ERROR(RecordSupervision(event, *current));
+  return current;
+}
+
+// A new case belongs to its item's department.
+Result<uint32_t> AuditTrail::SubmittedDepartment(const std::string& case_number,
+                                                 const std::string& service_code) {
+  uint32_t id = 0;
+  auto item = item_departments_.find(service_code);
+  if (item != item_departments_.end()) {
+    id = item->second;
+  } else {
+    Result<std::optional<uint32_t>> stored = GetU32(*pending_, Key(kItemTag, service_code));
+    if (!stored.ok()) return stored.status();
+    id = stored->value_or(0);
+    item_departments_[service_code] = id;
+  }
+  YIWANG_RETURN_IF_ERROR(SetCaseDepartment(case_number, id));
+  return id;
+}
+
+Result<uint32_t> AuditTrail::CaseDepartment(const std::string& case_number) {
+  auto found = case_departments_.find(case_number);
+  if (found != case_departments_.end()) return found->second;
+  Result<std::optional<uint32_t>> stored = GetU32(*pending_, Key(kCaseTag, case_number));
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return DataLoss("case event before CaseSubmitted in " + case_number);
+  if (case_departments_.size() >= kAuditCaseCacheEntriesMax) case_departments_.clear();
+  case_departments_.emplace(case_number, **stored);
+  return **stored;
+}
+
+Status AuditTrail::SetCaseDepartment(const std::string& case_number, uint32_t department) {
+  auto found = case_departments_.find(case_number);
+  if (found != case_departments_.end() && found->second == department) return Status::Ok();
+  if (case_departments_.size() >= kAuditCaseCacheEntriesMax) case_departments_.clear();
+  case_departments_[case_number] = department;
+  return pending_->Put(kAuditFamily, Key(kCaseTag, case_number), U32Bytes(department));
+}
+
+// Department names -> small ids, so an entry stays 9 bytes; 0 is "none".
+Result<uint32_t> AuditTrail::Intern(const std::string& department) {
+  if (department.empty()) return uint32_t{0};
+  auto found = department_ids_.find(department);
+  if (found != department_ids_.end()) return found->second;
+  Result<std::optional<uint32_t>> stored = GetU32(*pending_, Key(kDepartmentTag, department));
+  if (!stored.ok()) return stored.status();
+  uint32_t id = stored->value_or(0);
+  if (id == 0) {
+    if (next_department_ > kAuditDepartmentsMax) {
+      return ResourceExhausted("audit trail: more than " + std::to_string(kAuditDepartmentsMax) +
+                               " departments");
+    }
+    id = next_department_++;
+    YIWANG_RETURN_IF_ERROR(
+        pending_->Put(kAuditFamily, Key(kDepartmentTag, department), U32Bytes(id)));
+    YIWANG_RETURN_IF_ERROR(
+        pending_->Put(kAuditFamily, kNextDepartmentKey, U32Bytes(next_department_)));
+  }
+  department_ids_.emplace(department, id);
+  department_names_.emplace(id, department);
+  return id;
+}
+
+Result<std::string> AuditTrail::DepartmentName(uint32_t id) {
+  if (id == 0) return std::string();
+  auto found = department_names_.find(id);
+  if (found != department_names_.end()) return found->second;
+  // Rare (after a restart): the dictionary is small, scan it.
+  std::string name;
+  Status status = read_store_->Scan(kAuditFamily, std::string(1, kDepartmentTag), "",
+                                    [&](std::string_view key, std::string_view value) {
+                                      if (ParseU32(value) != id) return true;
+                                      name = std::string(key.substr(1));
+                                      return false;
+                                    });
+  YIWANG_RETURN_IF_ERROR(status);
+  department_names_.emplace(id, name);
+  return name;
+}
+
+Status AuditTrail::RecordSupervision(const EventEnvelope& event, uint32_t department) {
+  Result<CaseEvent> data = DecodeEventData(event.type, event.schema, event.data);
+  if (!data.ok()) return DataLoss("case event does not decode: " + data.status().message());
+  const std::string case_number = event.stream.substr(kCaseStreamPrefix.size());
+  if (const auto* ordered = std::get_if<SupervisionOrdered>(&*data)) {
+    Result<std::string> department_name = DepartmentName(department);
+    if (!department_name.ok()) return department_name.status();
+    SupervisionOrder order;
+    order.position = event.position;
+    order.case_number = case_number;
+    order.order_id = ordered->order_id;
+    order.department = *department_name;
+    order.ordered_by = event.actor.id;
+    order.ordered_at = event.occurred_at;
+    order.note = ordered->note;
+    order.due = ordered->due;
+    YIWANG_RETURN_IF_ERROR(
+        pending_->Put(kAuditFamily, OrderKey(event.position), EncodeOrder(order)));
+    return pending_->Put(kAuditFamily, OrderIdKey(case_number, ordered->order_id),
+                         BigEndian(event.position));
+  }
+  const auto& answered = std::get<SupervisionAnswered>(*data);
+  Result<std::optional<std::string>> position =
+      pending_->Get(kAuditFamily, OrderIdKey(case_number, answered.order_id));
+  if (!position.ok()) return position.status();
+  if (!position->has_value()) {
+    return DataLoss("answer to unknown supervision order " + answered.order_id + " of " +
+                    case_number);
+  }
+  const uint64_t order_position = FromBigEndian(**position);
+  Result<std::optional<std::string>> bytes = pending_->Get(kAuditFamily, OrderKey(order_position));
+  if (!bytes.ok()) return bytes.status();
+  if (!bytes->has_value()) return DataLoss("audit trail: supervision order record missing");
+  Result<SupervisionOrder> order = DecodeOrder(order_position, **bytes);
+  if (!order.ok()) return order.status();
+  if (order->answer_position != 0) return Status::Ok();  // the first answer counts
+  order->answer_position = event.position;
+  order->answered_by = event.actor.id;
+  order->answered_at = event.occurred_at;
+  order->answer = answered.answer;
+  return pending_->Put(kAuditFamily, OrderKey(order_position), EncodeOrder(*order));
+}
+
+Status AuditTrail::SetEntry(uint64_t position, uint8_t type, uint32_t department,
+                            uint32_t actor_hash) {
+  const uint64_t index = (position - 1) / kAuditChunkEntries;
+  if (index != chunk_index_) {
+    YIWANG_RETURN_IF_ERROR(FlushChunk());
+    Result<std::optional<std::string>> stored = pending_->Get(kAuditFamily, ChunkKey(index));
+    if (!stored.ok()) return stored.status();
+    chunk_.assign(kAuditChunkEntries * kEntryBytes, '\0');
+    if (stored->has_value()) (*stored)->copy(chunk_.data(), chunk_.size());
+    chunk_index_ = index;
+  }
+  PutEntry(&chunk_, (position - 1) % kAuditChunkEntries, Entry{type, department, actor_hash});
+  chunk_dirty_ = true;
+  return Status::Ok();
+}
+
+Status AuditTrail::FlushChunk() {
+  if (!chunk_dirty_) return Status::Ok();
+  chunk_dirty_ = false;
+  return pending_->Put(kAuditFamily, ChunkKey(chunk_index_), chunk_);
+}
+
+void AuditTrail::Committed() {
+  if (!pending_) return;
+  Status status = FlushChunk();
+  if (status.ok()) {
+    status = pending_->Put(kAuditFamily, kCoveredKey, BigEndian(covered_));
+  }
+  if (status.ok()) status = read_store_->Commit(pending_.get());
+  pending_.reset();
+  if (!status.ok()) ClearMemory();  // the next Apply re-reads what this commit lost
+  std::lock_guard<std::mutex> lock(status_mutex_);
+  status_ = std::move(status);
+}
+
+void AuditTrail::Discard() {
+  pending_.reset();
+  ClearMemory();
+}
+
+void AuditTrail::ClearMemory() {
+  loaded_ = false;
+  covered_ = 0;
+  department_ids_.clear();
+  department_names_.clear();
+  case_departments_.clear();
+  item_departments_.clear();
+  chunk_index_ = UINT64_MAX;
+  chunk_.clear();
+  chunk_dirty_ = false;
+}
+
+Status AuditTrail::status() const {
+  std::lock_guard<std::mutex> lock(status_mutex_);
+  return status_;
+}
+
+}  // namespace yiwang::projections

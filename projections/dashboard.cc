@@ -1,0 +1,297 @@
+// The dashboard projection's fold: catalog facts and one row per case, staged per runner batch
+// and published to the in-memory table at Committed.
+#include "projections/dashboard.h"
+
+#include <mutex>
+#include <utility>
+#include <variant>
+
+#include "domain/catalog.h"
+#include "domain/events.h"
+#include "domain/sla.h"
+#include "projections/dashboard_internal.h"
+
+namespace yiwang::projections {
+
+using dashboard_internal::kNoChannel;
+using dashboard_internal::kNoTime;
+using dashboard_internal::Row;
+using dashboard_internal::Table;
+
+namespace {
+
+constexpr char kCaseKeyTag = 'c';  // 'c' case-number -> row
+constexpr char kItemKeyTag = 'i';  // 'i' item-code   -> item facts
+
+std::string Key(char tag, std::string_view id) {
+  std::string key(1, tag);
+  key.append(id);
+  return key;
+}
+
+bool IsPauseStatus(CaseStatus status) {
+  return status == CaseStatus::kSpecialProcedure || status == CaseStatus::kSuspended;
+}
+
+uint8_t ChannelIndex(std::string_view channel) {
+  for (size_t index = 0; index < std::size(kChannels); ++index) {
+    if (kChannels[index] == channel) return static_cast<uint8_t>(index);
+  }
+  return kNoChannel;
+}
+
+// The same pause bookkeeping as domain Evolve: leaving a paused state ends the pause, entering
+// one starts a new pause.
+void MoveTo(CaseStatus next, Timestamp at, Row* row) {
+  if (IsPauseStatus(row->status) && next != row->status && !row->pauses.empty() &&
+      !row->pauses.back().to.has_value()) {
+    row->pauses.back().to = at;
+  }
+  if (IsPauseStatus(next) && next != row->status) {
+    row->pauses.push_back(ClockPause{at, std::nullopt, next});
+  }
+  row->status = next;
+}
+
+// Freezes the facts of a decision with the domain's SLA clock, read on the decision day.
+void Decide(const WorkingCalendar& calendar, Row* row) {
+  row->decision = {};
+  if (!row->acceptance.has_value() || row->accepted_at == kNoTime) return;
+  CaseState scratch;
+  dashboard_internal::FillSlaState(*row, &scratch);
+  Result<SlaView> sla = ComputeSla(scratch, calendar, Timestamp{row->decided_at});
+  Result<int> between = calendar.WorkingDaysBetween(LocalDateOf(Timestamp{row->accepted_at}),
+                                                    LocalDateOf(Timestamp{row->decided_at}));
+  if (!sla.ok() || !between.ok()) return;
+  row->decision.computed = true;
+  row->decision.on_time = sla->decided_on_time;
+  row->decision.handling_working_days = sla->elapsed_working_days;
+  row->decision.immediate = *between <= 0;
+}
+
+template <typename Event>
+Result<Event> DecodeAs(const EventEnvelope& event) {
+  Result<CaseEvent> data = DecodeEventData(event.type, event.schema, event.data);
+  if (!data.ok()) return DataLoss("case event does not decode: " + data.status().message());
+  if (!std::holds_alternative<Event>(*data)) return DataLoss("case event of an unexpected type");
+  return std::get<Event>(std::move(data).value());
+}
+
+}  // namespace
+
+Dashboard::Dashboard(ReadStore* read_store, const WorkingCalendar* calendar)
+    : read_store_(read_store), calendar_(calendar), table_(std::make_unique<Table>()) {}
+
+Dashboard::~Dashboard() = default;
+
+Status Dashboard::EnsureLoaded() const {
+  {
+    std::shared_lock lock(mutex_);
+    if (loaded_) return Status::Ok();
+  }
+  std::unique_lock lock(mutex_);
+  if (loaded_) return Status::Ok();
+  return LoadLocked();
+}
+
+Status Dashboard::LoadLocked() const {
+  if (read_store_ == nullptr) return Unavailable("dashboard: no read store");
+  auto table = std::make_unique<Table>();
+  Status decoded;
+  for (const char tag : {kItemKeyTag, kCaseKeyTag}) {
+    const std::string prefix(1, tag);
+    std::string last;
+    size_t visited = kScanEntriesMax;
+    while (visited == kScanEntriesMax && decoded.ok()) {
+      visited = 0;
+      YIWANG_RETURN_IF_ERROR(read_store_->Scan(
+          kDashboardFamily, prefix, last, [&](std::string_view key, std::string_view value) {
+            ++visited;
+            last = key;
+            const std::string_view id = key.substr(1);
+            if (tag == kItemKeyTag) {
+              Result<dashboard_internal::ItemFacts> item = dashboard_internal::DecodeItem(value);
+              if (!item.ok()) decoded = item.status();
+              if (item.ok()) table->items[table->ItemIndex(id)] = std::move(item).value();
+              return decoded.ok();
+            }
+            Row row;
+            decoded = dashboard_internal::DecodeRow(value, table.get(), &row);
+            if (decoded.ok()) table->Upsert(std::string(id), std::move(row));
+            return decoded.ok();
+          }));
+    }
+  }
+  YIWANG_RETURN_IF_ERROR(decoded);
+  table_ = std::move(table);
+  loaded_ = true;
+  return Status::Ok();
+}
+
+Status Dashboard::Apply(const EventEnvelope& event, ReadBatch* batch) {
+  YIWANG_RETURN_IF_ERROR(EnsureLoaded());
+  if (event.stream.starts_with(kCatalogStreamPrefix)) return ApplyCatalog(event, batch);
+  if (event.stream.starts_with(kCaseStreamPrefix)) return ApplyCase(event, batch);
+  return Status::Ok();
+}
+
+// Catalog facts are published to the table at once (under the lock): a dropped batch discards
+// the whole table, which is then reloaded from what was committed.
+Status Dashboard::ApplyCatalog(const EventEnvelope& event, ReadBatch* batch) {
+  const std::string_view code = std::string_view(event.stream).substr(kCatalogStreamPrefix.size());
+  dashboard_internal::ItemFacts facts;
+  if (event.type == kCatalogItemPublished) {
+    Result<CatalogItem> item = DecodeCatalogItem(event.data);
+    if (!item.ok()) return DataLoss("catalog item does not decode: " + item.status().message());
+    facts = dashboard_internal::ItemFacts{item->code,
+                                          item->name,
+                                          item->department,
+                                          item->level,
+                                          item->AllowsOnline(),
+                                          item->one_window,
+                                          /*published=*/true,
+                                          /*retired=*/false,
+                                          static_cast<int32_t>(item->materials.size()),
+                                          item->baseline_materials};
+  } else if (event.type == kCatalogItemRetired) {
+    std::optional<uint32_t> known = table_->item_codes.Find(code);
+    if (!known.has_value()) return Status::Ok();
+    facts = table_->items[*known];
+    facts.retired = true;
+  } else {
+    return Status::Ok();
+  }
+  facts.code = std::string(code);
+  std::string bytes = dashboard_internal::EncodeItem(facts);
+  {
+    std::unique_lock lock(mutex_);
+    table_->items[table_->ItemIndex(code)] = std::move(facts);
+  }
+  return batch->Put(kDashboardFamily, Key(kItemKeyTag, code), bytes);
+}
+
+Result<Row*> Dashboard::PendingRow(std::string_view case_number, bool create) {
+  auto found = pending_.find(case_number);
+  if (found != pending_.end()) return found->second.get();
+  auto row = std::make_unique<Row>();
+  auto committed = table_->case_index.find(case_number);
+  if (committed != table_->case_index.end()) {
+    *row = table_->rows[committed->second];
+  } else if (!create) {
+    return static_cast<Row*>(nullptr);
+  }
+  Row* raw = row.get();
+  pending_.emplace(std::string(case_number), std::move(row));
+  return raw;
+}
+
+namespace {
+
+// Interns on the runner thread, the tables' only writer: a known text needs no lock; a new one
+// is added under the exclusive lock, since queries read the tables meanwhile.
+uint32_t InternDepartment(std::string_view department, Table* table, std::shared_mutex* mutex) {
+  if (std::optional<uint32_t> known = table->departments.Find(department)) return *known;
+  std::unique_lock lock(*mutex);
+  return table->departments.Intern(department);
+}
+
+// The item's facts at submission.
+void Submit(const CaseSubmitted& submitted, Timestamp at, Table* table, std::shared_mutex* mutex,
+            Row* row) {
+  std::optional<uint32_t> known = table->item_codes.Find(submitted.service_code);
+  if (!known.has_value()) {
+    std::unique_lock lock(*mutex);
+    known = table->ItemIndex(submitted.service_code);
+  }
+  row->item = *known;
+  const dashboard_internal::ItemFacts& item = table->items[row->item];
+  row->department = InternDepartment(item.department, table, mutex);
+  row->level = static_cast<uint8_t>(item.level);
+  row->materials_required = item.materials;
+  row->materials_baseline = item.baseline_materials;
+  row->channel = ChannelIndex(submitted.channel);
+  row->submitted_at = at.unix_ms;
+}
+
+}  // namespace
+
+Status Dashboard::ApplyCase(const EventEnvelope& event, ReadBatch* batch) {
+  const std::optional<CaseStatus> next = dashboard_internal::StatusAfterType(event.type);
+  const std::string_view type = event.type;
+  const bool fact = type == "TripRecorded" || type == "Evaluated" ||
+                    type == "RectificationRecorded" || type == "DeadlineExtended";
+  if (!next.has_value() && !fact) return Status::Ok();  // no figure depends on it
+  const std::string_view case_number =
+      std::string_view(event.stream).substr(kCaseStreamPrefix.size());
+  Result<Row*> found = PendingRow(case_number, type == "CaseSubmitted");
+  if (!found.ok()) return found.status();
+  Row* row = *found;
+  if (row == nullptr) return DataLoss("case event before CaseSubmitted in " + event.stream);
+  if (event.version <= row->version) return Status::Ok();  // already folded
+  row->version = event.version;
+  const int64_t at = event.occurred_at.unix_ms;
+  if (type == "CaseSubmitted") {
+    Result<CaseSubmitted> submitted = DecodeAs<CaseSubmitted>(event);
+    if (!submitted.ok()) return submitted.status();
+    Submit(*submitted, event.occurred_at, table_.get(), &mutex_, row);
+  } else if (type == "CaseAccepted") {
+    Result<CaseAccepted> accepted = DecodeAs<CaseAccepted>(event);
+    if (!accepted.ok()) return accepted.status();
+    row->acceptance = std::move(accepted).value();
+    row->acceptance->acceptance_number.clear();
+    row->accepted_at = at;
+    row->comprehensive_window = row->acceptance->comprehensive_window;
+    if (!event.actor.department.empty()) {
+      row->department = InternDepartment(event.actor.department, table_.get(), &mutex_);
+    }
+  } else if (type == "CaseTransferred") {
+    Result<CaseTransferred> transferred = DecodeAs<CaseTransferred>(event);
+    if (!transferred.ok()) return transferred.status();
+    row->department = InternDepartment(transferred->department, table_.get(), &mutex_);
+  } else if (type == "DeadlineExtended") {
+    Result<DeadlineExtended> extended = DecodeAs<DeadlineExtended>(event);
+    if (!extended.ok()) return extended.status();
+    row->extension_working_days += extended->working_days;
+  } else if (type == "Evaluated") {
+    Result<Evaluated> evaluated = DecodeAs<Evaluated>(event);
+    if (!evaluated.ok()) return evaluated.status();
+    row->grade = static_cast<int8_t>(evaluated->grade);
+    row->evaluated_at = at;
+    if (!evaluated->rectification_id.empty()) ++row->open_rectifications;
+  } else if (type == "RectificationRecorded") {
+    if (row->open_rectifications > 0) --row->open_rectifications;
+  } else if (type == "TripRecorded") {
+    ++row->trips;
+  } else if (type == "CaseWithdrawn") {
+    row->withdrawn_at = at;
+  } else if (type == "CaseClosed") {
+    row->closed_at = at;
+  }
+  if (next.has_value()) MoveTo(*next, event.occurred_at, row);
+  if (type == "CaseApproved" || type == "CaseDenied") {
+    row->decided_at = at;
+    Decide(*calendar_, row);
+  }
+  return batch->Put(kDashboardFamily, Key(kCaseKeyTag, case_number),
+                    dashboard_internal::EncodeRow(*row, *table_));
+}
+
+void Dashboard::Committed() {
+  std::unique_lock lock(mutex_);
+  for (auto& [case_number, row] : pending_) table_->Upsert(case_number, std::move(*row));
+  pending_.clear();
+}
+
+void Dashboard::Discard() {
+  pending_.clear();
+  std::unique_lock lock(mutex_);
+  table_ = std::make_unique<Table>();
+  loaded_ = false;
+}
+
+size_t Dashboard::case_count() const {
+  std::shared_lock lock(mutex_);
+  return table_->rows.size();
+}
+
+}  // namespace yiwang::projections
