@@ -167,6 +167,13 @@ void HandleCommand(const HttpServerDependencies& dependencies, const httplib::Re
     SendError(response, Unavailable("this server takes no commands"));
     return;
   }
+  if (dependencies.read_only) {
+    // A read replica's log only takes events from its origin, or it would diverge from it.
+    SendError(response, Unavailable("this node is a read replica (serve --read-only): send "
+                                    "commands to the origin server")
+                            .WithReason("read_only"));
+    return;
+  }
   Result<Principal> principal = Authenticate(dependencies, request, response);
   if (!principal.ok()) return;
   Result<CaseCommand> command = ParseCommandBody(action, request.body);
@@ -241,7 +248,7 @@ Result<Principal> Authenticate(const HttpServerDependencies& dependencies,
   return principal;
 }
 
-void RegisterCommandRoutes(httplib::Server& server, const HttpServerDependencies& dependencies) {
+void RegisterCommandRoutes(Router& server, const HttpServerDependencies& dependencies) {
   const HttpServerDependencies* deps = &dependencies;
   server.Post("/api/v1/cases",
               [deps](const httplib::Request& request, httplib::Response& response) {
@@ -249,13 +256,13 @@ void RegisterCommandRoutes(httplib::Server& server, const HttpServerDependencies
               });
   server.Post(R"(/api/v1/cases/([0-9A-Za-z\-]{1,40})/([a-z\-]{1,32}))",
               [deps](const httplib::Request& request, httplib::Response& response) {
-                const std::string action = request.matches[2];
+                const std::string action = PathParam(request, 2);
                 if (action == "submit") {
                   SendError(response,
                             NotFound("submit is POST /api/v1/cases").WithReason("unknown_action"));
                   return;
                 }
-                HandleCommand(*deps, request, response, request.matches[1], action);
+                HandleCommand(*deps, request, response, PathParam(request, 1), action);
               });
 }
 

@@ -101,7 +101,7 @@ void GetStream(const HttpServerDependencies& dependencies, const httplib::Reques
 
 }  // namespace
 
-void RegisterEventRoutes(httplib::Server& server, const HttpServerDependencies& dependencies) {
+void RegisterEventRoutes(Router& server, const HttpServerDependencies& dependencies) {
   const HttpServerDependencies* deps = &dependencies;
   server.Get("/api/v1/events",
              [deps](const httplib::Request& request, httplib::Response& response) {
@@ -115,7 +115,7 @@ void RegisterEventRoutes(httplib::Server& server, const HttpServerDependencies& 
                if (deps->store == nullptr || deps->tokens == nullptr || deps->commands == nullptr) {
                  return SendError(response, Unavailable("this server has no event store"));
                }
-               GetStream(*deps, request, response, request.matches[1]);
+               GetStream(*deps, request, response, PathParam(request, 1));
              });
 }
 

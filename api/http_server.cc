@@ -1,14 +1,14 @@
 #include "api/http_server.h"
 
 #include <httplib.h>
-#include <sys/socket.h>
 
 #include <chrono>
-#include <thread>
 
 #include "api/errors.h"
+#include "api/internal/http_engine.h"
 #include "api/internal/routes.h"
 #include "api/log.h"
+#include "api/metrics.h"
 #include "domain/json.h"
 
 namespace yiwang::api {
@@ -45,15 +45,25 @@ void WriteCatalogEntry(const projections::CatalogEntry& entry, JsonWriter* write
       .EndObject();
 }
 
-// Debian's cpp-httplib is a compiled library built with a listen backlog of 5: 64 clients
-// connecting at once overflow it, and the kernel drops SYNs that the clients retry only after a
-// second. The listening socket is protected in httplib::Server, so a subclass can widen it.
-class Server : public httplib::Server {
- public:
-  void WidenListenBacklog(int backlog) { ::listen(svr_sock_, backlog); }
-};
+// Requests that run on an event-loop thread: quick reads that never wait. Everything else
+// (commands wait for the group commit's fsync, reads with min_position wait for the projections,
+// streams, log reads, dashboards and audit scans can be long) runs on the worker pool.
+bool RunsInline(const httplib::Request& request) {
+  if (request.method != "GET" && request.method != "HEAD") return false;
+  if (request.has_param("min_position")) return false;
+  const std::string& path = request.path;
+  return path == "/healthz" || path == "/readyz" || path == "/metrics" ||
+         path.starts_with("/api/v1/catalog") || path.starts_with("/api/v1/cases/") ||
+         path.starts_with("/api/v1/progress") || path.starts_with("/api/v1/applicants/");
+}
 
-constexpr int kListenBacklog = 1024;
+// The "code" of a §8 error body, {"error":{"code":"…", or empty.
+std::string_view ErrorCodeOf(std::string_view body) {
+  constexpr std::string_view kPrefix = R"({"error":{"code":")";
+  if (!body.starts_with(kPrefix)) return {};
+  body.remove_prefix(kPrefix.size());
+  return body.substr(0, body.find('"'));
+}
 
 }  // namespace
 
@@ -76,18 +86,37 @@ using internal::SendJson;
 struct HttpServer::Impl {
   HttpServerOptions options;
   HttpServerDependencies dependencies;
-  Server server;
-  std::thread listener;
-  int port = 0;
+  Router server;
+  HttpMetrics metrics;
+  std::unique_ptr<internal::HttpEngine> engine;
 
   void Routes();
-  void Hooks();
+  // Routing, the request's metrics and its log line.
+  void Handle(httplib::Request& request, httplib::Response& response);
+  // The §8 error body of an error the engine answers itself (unreadable request, too large…).
+  void EngineError(const httplib::Request& request, httplib::Response& response,
+                   const std::string& message);
+  void Record(const httplib::Request& request, const httplib::Response& response,
+              std::chrono::steady_clock::time_point started);
 };
 
 void HttpServer::Impl::Routes() {
+  // GET /metrics is open (no token), like most Prometheus endpoints: it carries counts and
+  // latencies, no personal data and no case numbers. Bind to loopback or filter at the proxy.
+  server.Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
+    std::string body = metrics.Render();
+    for (const std::function<std::string()>& source : dependencies.metrics_sources) {
+      body += source();
+    }
+    response.status = 200;
+    response.set_content(std::move(body), std::string(kMetricsContentType));
+  });
   internal::RegisterCommandRoutes(server, dependencies);
   internal::RegisterEventRoutes(server, dependencies);
   internal::RegisterQueryRoutes(server, dependencies);
+  internal::RegisterAuditRoutes(server, dependencies);
+  internal::RegisterLiveRoutes(server, dependencies, options);
+  internal::RegisterDashboardRoutes(server, dependencies);
   server.Get("/healthz", [this](const httplib::Request&, httplib::Response& response) {
     HealthInfo health = dependencies.health ? dependencies.health() : HealthInfo{};
     JsonWriter writer;
@@ -110,9 +139,10 @@ void HttpServer::Impl::Routes() {
   });
   server.Get(R"(/api/v1/catalog/([A-Za-z0-9\-]{1,64}))", [this](const httplib::Request& request,
                                                                 httplib::Response& response) {
-    std::optional<projections::CatalogEntry> entry = dependencies.catalog->Find(request.matches[1]);
+    std::optional<projections::CatalogEntry> entry =
+        dependencies.catalog->Find(PathParam(request, 1));
     if (!entry.has_value()) {
-      SendError(response, NotFound("no catalog item '" + std::string(request.matches[1]) + "'")
+      SendError(response, NotFound("no catalog item '" + std::string(PathParam(request, 1)) + "'")
                               .WithReason("unknown_item"));
       return;
     }
@@ -122,40 +152,63 @@ void HttpServer::Impl::Routes() {
   });
 }
 
-void HttpServer::Impl::Hooks() {
-  // Fills in the §8 error body for errors cpp-httplib produces itself (404 for unknown routes,
-  // 413 for bodies over the limit, 400 for unparseable requests) and leaves ours alone.
-  server.set_error_handler([](const httplib::Request& request, httplib::Response& response) {
-    if (!response.body.empty()) return;
-    switch (response.status) {
-      case 404:
-        SendJson(response, 404,
-                 ErrorBody("not_found", "no route for " + request.method + " " + request.path));
-        break;
-      case 413:
-        SendJson(response, 413, ErrorBody("body_too_large", "the request body exceeds the limit"));
-        break;
-      default:
-        SendJson(response, response.status,
-                 ErrorBody("bad_request", "the request could not be read"));
+void HttpServer::Impl::Handle(httplib::Request& request, httplib::Response& response) {
+  const auto started = std::chrono::steady_clock::now();
+  const RouteHandler* handler = server.Match(request);
+  if (handler == nullptr) {
+    SendJson(response, 404,
+             ErrorBody("not_found", "no route for " + request.method + " " + request.path));
+  } else {
+    try {
+      (*handler)(request, response);
+    } catch (const std::exception& exception) {
+      LogError("unhandled exception in " + request.method + " " + request.path + ": " +
+               exception.what());
+      response = httplib::Response();
+      SendJson(response, 500, ErrorBody("internal", "internal error"));
     }
-  });
-  server.set_exception_handler(
-      [](const httplib::Request& request, httplib::Response& response, std::exception_ptr error) {
-        std::string what = "unknown exception";
-        try {
-          if (error) std::rethrow_exception(error);
-        } catch (const std::exception& exception) {
-          what = exception.what();
-        } catch (...) {
-        }
-        LogError("unhandled exception in " + request.method + " " + request.path + ": " + what);
-        SendJson(response, 500, ErrorBody("internal", "internal error"));
-      });
-  server.set_logger([](const httplib::Request& request, const httplib::Response& response) {
-    LogInfo(request.method + " " + request.path + " " + std::to_string(response.status) + " " +
-            std::to_string(response.body.size()) + "B " + request.remote_addr);
-  });
+    if (response.status == -1) response.status = 200;
+  }
+  Record(request, response, started);
+}
+
+void HttpServer::Impl::EngineError(const httplib::Request& request, httplib::Response& response,
+                                   const std::string& message) {
+  const char* code = "bad_request";
+  switch (response.status) {
+    case 408:
+      code = "request_timeout";
+      break;
+    case 411:
+      code = "length_required";
+      break;
+    case 413:
+      code = "body_too_large";
+      break;
+    case 431:
+      code = "head_too_large";
+      break;
+    case 503:
+      code = "unavailable";
+      break;
+    case 505:
+      code = "http_version";
+      break;
+  }
+  SendJson(response, response.status, ErrorBody(code, message));
+  Record(request, response, std::chrono::steady_clock::now());
+}
+
+void HttpServer::Impl::Record(const httplib::Request& request, const httplib::Response& response,
+                              std::chrono::steady_clock::time_point started) {
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  metrics.Record(request.method, request.path, response.status, seconds,
+                 response.status == 401 || response.status == 403 ? ErrorCodeOf(response.body)
+                                                                  : std::string_view());
+  if (!LogEnabled(LogLevel::kInfo)) return;
+  LogInfo(request.method + " " + request.path + " " + std::to_string(response.status) + " " +
+          std::to_string(response.body.size()) + "B " + request.remote_addr);
 }
 
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -171,48 +224,38 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->dependencies = std::move(dependencies);
-  Server& server = impl->server;
-  const size_t threads = options.worker_threads;
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server.set_payload_max_length(options.request_body_bytes_max);
-  server.set_keep_alive_max_count(options.keep_alive_requests_max);
-  server.set_read_timeout(options.read_timeout_seconds, 0);
-  server.set_write_timeout(options.write_timeout_seconds, 0);
-  server.set_tcp_nodelay(true);
-  // cpp-httplib's default sets SO_REUSEPORT too, which lets a second server bind the same port
-  // and silently share its traffic. SO_REUSEADDR alone allows a quick restart and nothing more.
-  server.set_socket_options([](int socket) {
-    int yes = 1;
-    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  });
   impl->Routes();
-  impl->Hooks();
-
-  if (options.port == 0) {
-    impl->port = server.bind_to_any_port(options.host);
-    if (impl->port <= 0) return Unavailable("cannot bind " + options.host + " to a free port");
-  } else {
-    if (!server.bind_to_port(options.host, options.port)) {
-      return Unavailable("cannot bind " + options.host + ":" + std::to_string(options.port) +
-                         " (in use, or not an address of this machine)");
-    }
-    impl->port = options.port;
-  }
-  server.WidenListenBacklog(kListenBacklog);
+  internal::HttpEngineOptions engine;
+  engine.host = options.host;
+  engine.port = options.port;
+  engine.loop_threads = options.loop_threads;
+  engine.worker_threads = options.worker_threads;
+  engine.request_body_bytes_max = options.request_body_bytes_max;
+  engine.keep_alive_requests_max = options.keep_alive_requests_max;
+  engine.read_timeout = std::chrono::seconds(options.read_timeout_seconds);
+  engine.write_timeout = std::chrono::seconds(options.write_timeout_seconds);
+  engine.connections_max = options.connections_max;
   Impl* raw = impl.get();
-  impl->listener = std::thread([raw] { raw->server.listen_after_bind(); });
-  // Stop() is a no-op until the accept loop runs; wait for it so a Stop() right after Start()
-  // cannot be lost.
-  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  internal::HttpEngineHandlers handlers;
+  handlers.handle = [raw](httplib::Request& request, httplib::Response& response) {
+    raw->Handle(request, response);
+  };
+  handlers.run_inline = RunsInline;
+  handlers.engine_error = [raw](const httplib::Request& request, httplib::Response& response,
+                                const std::string& message) {
+    raw->EngineError(request, response, message);
+  };
+  Result<std::unique_ptr<internal::HttpEngine>> started =
+      internal::HttpEngine::Start(engine, std::move(handlers));
+  if (!started.ok()) return started.status();
+  impl->engine = std::move(started).value();
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 
-int HttpServer::port() const { return impl_->port; }
+int HttpServer::port() const { return impl_->engine->port(); }
 
-void HttpServer::Stop() { impl_->server.stop(); }
+void HttpServer::Stop() { impl_->engine->Stop(); }
 
-void HttpServer::Wait() {
-  if (impl_->listener.joinable()) impl_->listener.join();
-}
+void HttpServer::Wait() { impl_->engine->Wait(); }
 
 }  // namespace yiwang::api

@@ -153,12 +153,12 @@ void GetApplicant(const HttpServerDependencies& dependencies, const httplib::Req
 
 }  // namespace
 
-void RegisterQueryRoutes(httplib::Server& server, const HttpServerDependencies& dependencies) {
+void RegisterQueryRoutes(Router& server, const HttpServerDependencies& dependencies) {
   const HttpServerDependencies* deps = &dependencies;
   server.Get(R"(/api/v1/cases/([0-9A-Za-z\-]{1,40}))",
              [deps](const httplib::Request& request, httplib::Response& response) {
                if (ReadModelsReady(*deps, response))
-                 GetCase(*deps, request, response, request.matches[1]);
+                 GetCase(*deps, request, response, PathParam(request, 1));
              });
   server.Get("/api/v1/progress",
              [deps](const httplib::Request& request, httplib::Response& response) {
@@ -167,7 +167,8 @@ void RegisterQueryRoutes(httplib::Server& server, const HttpServerDependencies& 
   server.Get(R"(/api/v1/applicants/([0-9Xx]{1,18})/(cases|certificates))",
              [deps](const httplib::Request& request, httplib::Response& response) {
                if (ReadModelsReady(*deps, response)) {
-                 GetApplicant(*deps, request, response, request.matches[1], request.matches[2]);
+                 GetApplicant(*deps, request, response, PathParam(request, 1),
+                              PathParam(request, 2));
                }
              });
   server.Get("/readyz", [deps](const httplib::Request&, httplib::Response& response) {
@@ -185,6 +186,17 @@ void RegisterQueryRoutes(httplib::Server& server, const HttpServerDependencies& 
         .Field("projection_position", applied)
         .Field("projection_lag", head - std::min(head, applied));
     if (!runner.ok()) writer.Field("error", runner.ToString());
+    if (deps->publication) {
+      const PublicationInfo kafka = deps->publication();
+      writer.Key("kafka")
+          .BeginObject()
+          .Field("published_position", kafka.published_position)
+          .Field("lag_positions", kafka.lag_positions)
+          .Field("lag_ms", static_cast<int64_t>(kafka.lag_seconds * 1000))
+          .Field("delivery_errors", kafka.delivery_errors)
+          .OptionalField("last_error", kafka.last_error)
+          .EndObject();
+    }
     writer.EndObject();
     SendJson(response, ready ? 200 : 503, writer.Take());
   });

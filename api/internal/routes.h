@@ -7,6 +7,7 @@
 
 #include "api/auth.h"
 #include "api/http_server.h"
+#include "api/router.h"
 #include "domain/case.h"
 #include "domain/catalog.h"
 #include "domain/status.h"
@@ -27,12 +28,22 @@ Result<Principal> Authenticate(const HttpServerDependencies& dependencies,
 Status AuthorizeOnCase(const Principal& principal, const CaseState& state, const CatalogItem* item);
 
 // GET /api/v1/events, GET /api/v1/streams/{id}.
-void RegisterEventRoutes(httplib::Server& server, const HttpServerDependencies& dependencies);
+void RegisterEventRoutes(Router& server, const HttpServerDependencies& dependencies);
 
 // GET /api/v1/cases/{no}, /progress, /applicants/{id}/…, /readyz.
-void RegisterQueryRoutes(httplib::Server& server, const HttpServerDependencies& dependencies);
+void RegisterQueryRoutes(Router& server, const HttpServerDependencies& dependencies);
 
 // POST /api/v1/cases and POST /api/v1/cases/{no}/{action}.
-void RegisterCommandRoutes(httplib::Server& server, const HttpServerDependencies& dependencies);
+void RegisterCommandRoutes(Router& server, const HttpServerDependencies& dependencies);
+
+// GET /api/v1/dashboard.
+void RegisterDashboardRoutes(Router& server, const HttpServerDependencies& dependencies);
+
+// GET /api/v1/audit and /api/v1/audit/supervision (api/audit_routes.cc).
+void RegisterAuditRoutes(Router& server, const HttpServerDependencies& dependencies);
+
+// GET /api/v1/events/live, Server-Sent Events (api/live_routes.cc).
+void RegisterLiveRoutes(Router& server, const HttpServerDependencies& dependencies,
+                        const HttpServerOptions& options);
 
 }  // namespace yiwang::api::internal
