@@ -14,7 +14,10 @@ constexpr char kUsage[] =
     "  serve    the server: event store, read models and HTTP API\n"
     "  export   events as NDJSON, byte-identical to the stored events\n"
     "  verify   recompute the hash chain of the event log and print its head\n"
+    "  replay   rebuild all or named projections from the event log\n"
+    "  import   build a node (log and read models) from the Kafka topics; --follow: a replica\n"
     "  bench    benchmarks (yiwang bench append …)\n"
+    "  kafka-dev  a local Kafka-protocol cluster for development and tests\n"
     "\n"
     "`yiwang <command> --help` describes a command's flags.\n";
 
@@ -29,7 +32,10 @@ int main(int argc, char** argv) {
   if (command == "serve") return yiwang::tools::RunServe(argc - 1, argv + 1);
   if (command == "export") return yiwang::tools::RunExport(argc - 1, argv + 1);
   if (command == "verify") return yiwang::tools::RunVerify(argc - 1, argv + 1);
+  if (command == "replay") return yiwang::tools::RunReplay(argc - 1, argv + 1);
+  if (command == "import") return yiwang::tools::RunImport(argc - 1, argv + 1);
   if (command == "bench") return yiwang::tools::RunBench(argc - 1, argv + 1);
+  if (command == "kafka-dev") return yiwang::tools::RunKafkaDev(argc - 1, argv + 1);
   if (command == "--help" || command == "-h" || command == "help") {
     std::fputs(kUsage, stdout);
     return 0;

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "api/log.h"
+#include "api/metrics.h"
 #include "tools/setup.h"
 
 namespace yiwang::tools {
@@ -82,7 +83,8 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   api::LogInfo("event store " + store_options.path + ": head position " +
                std::to_string(node->store_->HeadPosition()) + ", head hash " +
                node->store_->HeadHash());
-  if (options.publish_demo_catalog) {
+  node->read_only_ = options.read_only || node->store_->IsReplica();
+  if (options.publish_demo_catalog && !node->read_only_) {
     Result<int> published = PublishDemoCatalog(node->store_.get());
     if (!published.ok()) return published.status();
     if (*published > 0) {
@@ -98,6 +100,8 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
       projections::ReadModels::Open(ReadModelsPath(options.data_dir), &node->calendar_);
   if (!read_models.ok()) return read_models.status();
   node->read_models_ = std::move(read_models).value();
+  // The audit trail reads matching events back from the log.
+  node->read_models_->audit().AttachLog(node->store_.get());
   Result<std::unique_ptr<projections::ProjectionRunner>> runner =
       projections::ProjectionRunner::Create(node->store_.get(), node->read_models_->store(),
                                             node->read_models_->all());
@@ -107,6 +111,8 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
 
   node->commands_ = std::make_unique<api::CommandHandler>(node->store_.get(), &node->calendar_,
                                                           api::CommandHandlerOptions{});
+  if (!options.replicate_brokers.empty()) YIWANG_RETURN_IF_ERROR(node->StartReplication(options));
+  if (!options.publish_brokers.empty()) YIWANG_RETURN_IF_ERROR(node->StartPublisher(options));
   return node;
 }
 
@@ -120,16 +126,82 @@ api::HttpServerDependencies Node::Dependencies(const api::TokenRegistry* tokens)
   dependencies.store = store_.get();
   dependencies.progress = &read_models_->progress();
   dependencies.applicants = &read_models_->applicants();
+  dependencies.dashboard = &read_models_->dashboard();
+  dependencies.audit = &read_models_->audit();
+  dependencies.live_store = store_.get();
   dependencies.runner = runner_.get();
+  dependencies.read_only = read_only_;
   EventStore* store = store_.get();
   projections::CatalogView* catalog = &catalog_;
   dependencies.health = [store, catalog] {
     return api::HealthInfo{store->HeadPosition(), store->HeadHash(), catalog->position()};
   };
+  const projections::ProjectionRunner* runner = runner_.get();
+  dependencies.metrics_sources.push_back([store] { return api::RenderStoreMetrics(*store); });
+  dependencies.metrics_sources.push_back(
+      [store, runner] { return api::RenderRunnerMetrics(*runner, store->HeadPosition()); });
+  if (const KafkaPublisher* publisher = publisher_.get(); publisher != nullptr) {
+    dependencies.metrics_sources.push_back(
+        [publisher] { return KafkaMetricsText(publisher->GetStats()); });
+    dependencies.publication = [publisher] {
+      const KafkaPublisherStats stats = publisher->GetStats();
+      return api::PublicationInfo{stats.published_position, stats.lag_positions,
+                                  stats.lag_seconds, stats.delivery_errors, stats.last_error};
+    };
+  }
   return dependencies;
 }
 
+Status Node::StartReplication(const NodeOptions& options) {
+  if (!read_only_) return InvalidArgument("a node replicating from Kafka must be read-only");
+  KafkaImporterOptions importer_options;
+  importer_options.brokers = options.replicate_brokers;
+  importer_options.topic_prefix = options.topic_prefix;
+  importer_options.follow = true;
+  Result<std::unique_ptr<KafkaImporter>> importer =
+      KafkaImporter::Create(store_.get(), importer_options);
+  if (!importer.ok()) return importer.status();
+  importer_ = std::move(importer).value();
+  importer_thread_ = std::thread([this] {
+    Status status = importer_->Run();
+    if (!status.ok()) {
+      api::LogError("replication from Kafka stopped: " + status.ToString());
+      std::lock_guard<std::mutex> lock(replication_mutex_);
+      replication_status_ = std::move(status);
+    }
+  });
+  api::LogInfo("read replica following Kafka at " + options.replicate_brokers);
+  return Status::Ok();
+}
+
+Status Node::replication_status() const {
+  std::lock_guard<std::mutex> lock(replication_mutex_);
+  return replication_status_;
+}
+
+Status Node::StartPublisher(const NodeOptions& options) {
+  if (read_only_) return InvalidArgument("a read-only node does not publish to Kafka");
+  KafkaPublisherOptions publisher_options;
+  publisher_options.brokers = options.publish_brokers;
+  publisher_options.topic_prefix = options.topic_prefix;
+  publisher_options.log = [](const std::string& problem) {
+    api::LogWarning("kafka publisher: " + problem);
+  };
+  Result<std::unique_ptr<KafkaPublisher>> publisher =
+      KafkaPublisher::Start(store_.get(), publisher_options);
+  if (!publisher.ok()) return publisher.status();
+  publisher_ = std::move(publisher).value();
+  const KafkaPublisherStats stats = publisher_->GetStats();
+  api::LogInfo("publishing to Kafka at " + options.publish_brokers + " from position " +
+               std::to_string(stats.published_position + 1) + " (" +
+               std::to_string(stats.lag_positions) + " events behind)");
+  return Status::Ok();
+}
+
 void Node::Stop() {
+  if (publisher_) publisher_->Stop();
+  if (importer_) importer_->Stop();
+  if (importer_thread_.joinable()) importer_thread_.join();
   if (runner_) runner_->Stop();
   if (follower_) follower_->Stop();
   if (store_) store_->Close();

@@ -25,9 +25,17 @@ constexpr char kUsage[] =
     "  --demo                 publish the demo catalog on first start (loopback addresses only)\n"
     "  --calendar-dir DIR     extra working-day calendar years (<year>.txt) beside the built-in\n"
     "  --auth-file FILE       bearer tokens as hashed secrets (format in api/README.md)\n"
-    "  --threads N            HTTP worker threads, the bound on open connections (default 64)\n"
+    "  --threads N            HTTP worker threads: commands and waiting reads in flight (default 64)\n"
     "  --body-limit BYTES     largest request body accepted (default 1048576)\n"
-    "  --log-level LEVEL      debug|info|warning|error (default info)\n";
+    "  --sse-clients N        open GET /events/live streams at most (default 32, capped at\n"
+    "                         half of --threads); more answer 503\n"
+    "  --sse-heartbeat-ms MS  idle time before a `: keep-alive` comment (default 15000)\n"    "  --log-level LEVEL      debug|info|warning|error (default info)\n"
+    "  --read-only            a read replica: every command answers 503 read_only; with\n"
+    "                         --kafka-brokers the log follows the Kafka topics (yiwang import)\n"
+    "  --kafka-brokers LIST   HOST:PORT,… of the Kafka cluster; a writable node publishes every\n"
+    "                         event there (from the cursor kept in the log, so a backlog built\n"
+    "                         while running without brokers is published in order)\n"
+    "  --topic-prefix P       topics P.case-events and P.catalog-events (default yiwang)\n";
 
 bool IsLoopbackHost(const std::string& host) {
   return host == "localhost" || host == "::1" || host.starts_with("127.");
@@ -72,8 +80,10 @@ int Fail(const Status& status) {
 int RunServe(int argc, char** argv) {
   Result<Flags> parsed = Flags::Parse(argc, argv,
                                       {"listen", "data", "durability", "calendar-dir", "auth-file",
-                                       "threads", "body-limit", "log-level"},
-                                      {"demo", "help"});
+                                       "threads", "body-limit", "log-level", "sse-clients", "sse-heartbeat-ms",
+                                       "kafka-brokers",
+                                       "topic-prefix"},
+                                      {"demo", "help", "read-only"});
   if (!parsed.ok()) return UsageError("serve", parsed.status().message(), kUsage);
   const Flags& flags = *parsed;
   if (flags.Has("help")) {
@@ -101,6 +111,12 @@ int RunServe(int argc, char** argv) {
   if (!threads.ok()) return UsageError("serve", threads.status().message(), kUsage);
   if (!body_limit.ok()) return UsageError("serve", body_limit.status().message(), kUsage);
   http.worker_threads = static_cast<size_t>(*threads);
+  Result<int64_t> sse_clients = flags.GetInt("sse-clients", 32, 0, 2048);
+  Result<int64_t> sse_heartbeat = flags.GetInt("sse-heartbeat-ms", 15'000, 10, 3'600'000);
+  if (!sse_clients.ok()) return UsageError("serve", sse_clients.status().message(), kUsage);
+  if (!sse_heartbeat.ok()) return UsageError("serve", sse_heartbeat.status().message(), kUsage);
+  http.sse_clients_max = static_cast<size_t>(*sse_clients);
+  http.sse_heartbeat_ms = static_cast<int>(*sse_heartbeat);
   http.request_body_bytes_max = static_cast<size_t>(*body_limit);
   api::LogLevel level = api::LogLevel::kInfo;
   if (!api::ParseLogLevel(flags.Get("log-level", "info"), &level)) {
@@ -115,6 +131,10 @@ int RunServe(int argc, char** argv) {
   node_options.durability = *durability;
   node_options.calendar_dir = flags.Get("calendar-dir");
   node_options.publish_demo_catalog = demo;
+  node_options.read_only = flags.Has("read-only");
+  node_options.topic_prefix = flags.Get("topic-prefix", "yiwang");
+  if (node_options.read_only) node_options.replicate_brokers = flags.Get("kafka-brokers");
+  if (!node_options.read_only) node_options.publish_brokers = flags.Get("kafka-brokers");
   Result<api::TokenRegistry> tokens = LoadTokens(flags.Get("auth-file"), demo);
   if (!tokens.ok()) return Fail(tokens.status());
 
