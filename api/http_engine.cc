@@ -32,6 +32,8 @@ constexpr int kListenBacklog = 1024;
 constexpr size_t kReadChunkBytes = 64 * 1024;
 constexpr int kEpollEventsMax = 128;
 constexpr std::chrono::milliseconds kSweepInterval{250};
+constexpr std::chrono::milliseconds kLingerTime{2'000};
+constexpr size_t kLingerBytesMax = 64 * 1024 * 1024;
 constexpr uint64_t kWakeTag = UINT64_MAX;  // epoll data of a loop's eventfd
 constexpr uint64_t kListenTag = UINT64_MAX - 1;
 
@@ -134,6 +136,10 @@ class HttpEngine::Impl {
   bool Respond(Connection* connection, WireRequest& wire);
   bool StreamChunked(Connection* connection, httplib::Response& response);
   bool SendAll(Connection* connection, std::string_view bytes);
+  // Sends a final answer, then reads and drops what the client still sends before closing
+  // (a "lingering close", RFC 9112 §9.6): closing with unread bytes would reset the connection,
+  // and the client could lose the answer or die of SIGPIPE while still writing its body.
+  void AnswerAndLinger(Connection* connection, std::string_view answer);
   void Rearm(Connection* connection);
   void Close(Connection* connection);
   void SweepIdle();
@@ -327,11 +333,16 @@ void HttpEngine::Impl::Serve(Connection* connection, bool on_loop) {
       break;
     }
     if (parsed == WireParse::kError) {
+      wire->request.remote_addr = connection->remote_addr;
+      wire->request.remote_port = connection->remote_port;
       httplib::Response response;
       response.status = wire->error_status;
       handlers_.engine_error(wire->request, response, wire->error_message);
-      SendAll(connection, SerializeResponse(response, false, false, false));
-      return Close(connection);
+      auto answer = std::make_shared<std::string>(SerializeResponse(response, false, false, false));
+      // On a worker: the client may still be sending (a body over the limit), and lingering
+      // waits for it to stop.
+      workers_.Post([this, connection, answer] { AnswerAndLinger(connection, *answer); });
+      return;
     }
     connection->in.erase(0, wire->consumed);
     connection->sent_continue = false;
@@ -417,6 +428,28 @@ bool HttpEngine::Impl::SendAll(Connection* connection, std::string_view bytes) {
   }
   connection->last_activity_ms.store(NowMs());
   return true;
+}
+
+void HttpEngine::Impl::AnswerAndLinger(Connection* connection, std::string_view answer) {
+  if (SendAll(connection, answer)) {
+    ::shutdown(connection->fd, SHUT_WR);
+    const Clock::time_point deadline = Clock::now() + kLingerTime;
+    size_t drained = 0;
+    char buffer[kReadChunkBytes];
+    while (drained < kLingerBytesMax && !stopping_.load()) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) break;
+      pollfd waiting{connection->fd, POLLIN, 0};
+      if (::poll(&waiting, 1, static_cast<int>(std::min<int64_t>(left, 200))) < 0) break;
+      const ssize_t got = ::recv(connection->fd, buffer, sizeof(buffer), MSG_DONTWAIT);
+      if (got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+        break;
+      }
+      if (got > 0) drained += static_cast<size_t>(got);
+    }
+  }
+  Close(connection);
 }
 
 void HttpEngine::Impl::Rearm(Connection* connection) {

@@ -169,6 +169,21 @@ TEST_F(HttpEngineTest, BadRequestsGetTheirStatusAndTheConnectionCloses) {
   }
 }
 
+TEST_F(HttpEngineTest, AnOversizedBodyIsDrainedSoTheClientGetsThe413) {
+  HttpEngineOptions options;
+  options.request_body_bytes_max = 1024;
+  Start(options);
+  Client client(port());
+  const std::string body(4 << 20, 'x');
+  // Without a lingering close the server would reset the connection while the client is still
+  // writing: the send below would fail (EPIPE / ECONNRESET) and the answer would be lost.
+  client.Send("POST /worker/big HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) +
+              "\r\n\r\n" + body);
+  const std::string answer = client.ReadResponses(1);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 413")) << answer.substr(0, 200);
+  EXPECT_TRUE(client.WaitClosed());
+}
+
 TEST_F(HttpEngineTest, IdleAndHalfSentConnectionsAreClosed) {
   HttpEngineOptions options;
   options.idle_timeout = 300ms;
