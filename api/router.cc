@@ -183,7 +183,7 @@ Router& Router::Add(std::string method, const std::string& pattern, RouteHandler
   route.method = std::move(method);
   route.literal_prefix = pattern.substr(0, pattern.find_first_of(kRegexMetacharacters));
   route.tokens = Compile(pattern);
-  if (!route.tokens.has_value()) route.regex = std::regex(pattern);
+  if (!route.tokens.has_value()) route.regex = std::make_unique<std::regex>(pattern);
   route.handler = std::move(handler);
   routes_.push_back(std::move(route));
   return *this;
@@ -200,7 +200,7 @@ const RouteHandler* Router::Match(httplib::Request& request) const {
       values.assign(captures.begin(), captures.end());
     } else {
       std::smatch matches;
-      if (!std::regex_match(request.path, matches, route.regex)) continue;
+      if (!std::regex_match(request.path, matches, *route.regex)) continue;
       for (size_t group = 1; group < matches.size(); ++group) values.push_back(matches[group]);
     }
     StoreParams(request, values);
