@@ -36,6 +36,9 @@ class DashboardHttpTest : public ::testing::Test {
              R"({"acceptance_number":"A-1"})", "demo-officer");
     ASSERT_TRUE(accepted && accepted->status == 200) << (accepted ? accepted->body : "");
     position_ = Field(accepted->body, "position");
+    // Every test reads the dashboard without min_position: wait once for the read models.
+    httplib::Result caught_up = Get("?min_position=" + position_, "demo-admin");
+    ASSERT_TRUE(caught_up && caught_up->status == 200) << (caught_up ? caught_up->body : "");
   }
   static void TearDownTestSuite() {
     delete server_;
