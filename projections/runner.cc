@@ -1,5 +1,8 @@
 #include "projections/runner.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <deque>
 #include <optional>
@@ -132,7 +135,12 @@ Status ProjectionRunner::Start() {
   }
   stopping_ = false;
   subscription_ = store_->Subscribe(position_ + 1);
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    // Below the request threads: a command's latency matters more than how soon a projection
+    // shows it, and reads that need the newest state wait for it (min_position).
+    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kRunnerNiceness);
+    Run();
+  });
   return Status::Ok();
 }
 

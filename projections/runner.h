@@ -38,6 +38,8 @@
 namespace yiwang::projections {
 
 inline constexpr size_t kRunnerBatchEventsMax = 1000;
+// The live runner thread's nice value (request threads run at 0).
+inline constexpr int kRunnerNiceness = 5;
 inline constexpr std::chrono::milliseconds kRunnerPollWaitMs{200};
 inline constexpr size_t kReplayBatchEventsMax = 16'384;  // events per bulk commit
 inline constexpr size_t kReplayChunkEventsMax = 512;     // decoded events handed over at once
