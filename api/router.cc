@@ -190,7 +190,10 @@ Router& Router::Add(std::string method, const std::string& pattern, RouteHandler
 }
 
 const RouteHandler* Router::Match(httplib::Request& request) const {
-  const std::string_view method = request.method == "HEAD" ? "GET" : request.method;
+  // Both arms string_views: with "GET" : request.method the ternary would build a temporary
+  // std::string and the view would dangle.
+  const std::string_view method =
+      request.method == "HEAD" ? std::string_view("GET") : std::string_view(request.method);
   std::vector<std::string_view> captures;
   for (const Route& route : routes_) {
     if (route.method != method || !request.path.starts_with(route.literal_prefix)) continue;
