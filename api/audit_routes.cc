@@ -12,14 +12,6 @@
 namespace yiwang::api::internal {
 namespace {
 
-constexpr std::chrono::milliseconds kMinPositionWaitMax{5000};
-
-Timestamp Now(const HttpServerDependencies& dependencies) {
-  if (dependencies.clock) return dependencies.clock();
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  return Timestamp{std::chrono::duration_cast<std::chrono::milliseconds>(now).count()};
-}
-
 Result<uint64_t> ParseNumber(const std::string& text, const std::string& name) {
   uint64_t value = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -27,20 +19,6 @@ Result<uint64_t> ParseNumber(const std::string& text, const std::string& name) {
     return InvalidArgument(name + " must be a whole number", name).WithReason("invalid_value");
   }
   return value;
-}
-
-// Waits, bounded, for ?min_position (read-your-writes).
-Status AwaitMinPosition(const HttpServerDependencies& dependencies,
-                        const httplib::Request& request) {
-  if (!request.has_param("min_position")) return Status::Ok();
-  Result<uint64_t> position = ParseNumber(request.get_param_value("min_position"), "min_position");
-  if (!position.ok()) return position.status();
-  if (!dependencies.runner->WaitForPosition(*position, kMinPositionWaitMax)) {
-    return Unavailable("the read models have not reached position " + std::to_string(*position) +
-                       " within 5 s")
-        .WithReason("not_caught_up");
-  }
-  return Status::Ok();
 }
 
 Result<size_t> ParseLimit(const httplib::Request& request) {

@@ -23,19 +23,12 @@
 namespace yiwang::api::internal {
 namespace {
 
-constexpr std::chrono::milliseconds kMinPositionWaitMax{5000};
 constexpr size_t kDivisionBytesMax = 32;
 constexpr std::string_view kParameters[] = {"from", "to",      "level", "division",    "department",
                                             "item", "channel", "limit", "min_position"};
 
 Status Invalid(std::string message, std::string field) {
   return InvalidArgument(std::move(message), std::move(field)).WithReason("invalid_value");
-}
-
-Timestamp Now(const HttpServerDependencies& dependencies) {
-  if (dependencies.clock) return dependencies.clock();
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  return Timestamp{std::chrono::duration_cast<std::chrono::milliseconds>(now).count()};
 }
 
 bool IsCodeText(std::string_view text, size_t bytes_max) {
@@ -161,26 +154,6 @@ Status LimitToRole(const Principal& principal, projections::DashboardQuery* quer
       .WithReason("forbidden");
 }
 
-bool AwaitMinPosition(const HttpServerDependencies& dependencies, const httplib::Request& request,
-                      httplib::Response& response) {
-  if (!request.has_param("min_position")) return true;
-  const std::string text = request.get_param_value("min_position");
-  uint64_t position = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), position);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
-    SendError(response, Invalid("min_position must be a whole number", "min_position"));
-    return false;
-  }
-  if (!dependencies.runner->WaitForPosition(position, kMinPositionWaitMax)) {
-    SendError(response,
-              Unavailable("the read models have not reached position " + text + " within 5 s (at " +
-                          std::to_string(dependencies.runner->position()) + ")")
-                  .WithReason("not_caught_up"));
-    return false;
-  }
-  return true;
-}
-
 void GetDashboard(const HttpServerDependencies& dependencies, const httplib::Request& request,
                   httplib::Response& response) {
   Result<Principal> principal = Authenticate(dependencies, request, response);
@@ -193,7 +166,9 @@ void GetDashboard(const HttpServerDependencies& dependencies, const httplib::Req
   if (!query.ok()) return SendError(response, query.status());
   Status allowed = LimitToRole(*principal, &*query);
   if (!allowed.ok()) return SendError(response, allowed);
-  if (!AwaitMinPosition(dependencies, request, response)) return;
+  if (Status waited = AwaitMinPosition(dependencies, request); !waited.ok()) {
+    return SendError(response, waited);
+  }
   query->now = Now(dependencies);
   Result<projections::DashboardReport> report = dependencies.dashboard->Query(*query);
   if (!report.ok()) return SendError(response, report.status());

@@ -1,7 +1,10 @@
 #include "api/metrics.h"
 
 #include <cstdio>
+#include <span>
 #include <vector>
+
+#include "domain/case_commands.h"
 
 namespace yiwang::api {
 namespace {
@@ -12,30 +15,9 @@ constexpr std::array<std::string_view, 3> kDenialReasons = {"unauthenticated", "
                                                             "role_not_allowed"};
 constexpr std::array<std::string_view, 2> kMethodNames = {"GET", "POST"};
 
-// The actions of POST /api/v1/cases/{no}/{action} (DESIGN.md §8).
-constexpr std::array<std::string_view, 23> kActions = {"accept",
-                                                       "not-accept",
-                                                       "request-materials",
-                                                       "supplement",
-                                                       "transfer",
-                                                       "start-review",
-                                                       "review-step",
-                                                       "special-procedure",
-                                                       "suspend",
-                                                       "resume",
-                                                       "extend",
-                                                       "approve",
-                                                       "deny",
-                                                       "issue",
-                                                       "deliver",
-                                                       "withdraw",
-                                                       "close",
-                                                       "supervise",
-                                                       "answer-supervision",
-                                                       "evaluate",
-                                                       "rectify",
-                                                       "record-trip",
-                                                       "consult"};
+// The actions of POST /api/v1/cases/{no}/{action} (DESIGN.md §8): every command's name but
+// "submit", which is POST /api/v1/cases.
+std::span<const std::string_view> Actions() { return CommandActionNames().subspan(1); }
 
 constexpr std::array<std::string_view, 18> kFixedRoutes = {
     "/healthz",
@@ -62,7 +44,7 @@ constexpr size_t kActionRoutesStart = kFixedRoutes.size() - 1;  // actions sit b
 const std::vector<std::string>& Routes() {
   static const std::vector<std::string>* routes = [] {
     auto* all = new std::vector<std::string>(kFixedRoutes.begin(), kFixedRoutes.end() - 1);
-    for (std::string_view action : kActions) {
+    for (std::string_view action : Actions()) {
       all->push_back("/api/v1/cases/{no}/" + std::string(action));
     }
     all->push_back("other");
@@ -141,8 +123,9 @@ size_t RouteOf(std::string_view method, std::string_view path) {
     return FixedRoute("/api/v1/applicants/{id}/" + std::string(part[4]));
   }
   if (count == 5 && part[2] == "cases") {
-    for (size_t index = 0; index < kActions.size(); ++index) {
-      if (kActions[index] == part[4]) return kActionRoutesStart + index;
+    const std::span<const std::string_view> actions = Actions();
+    for (size_t index = 0; index < actions.size(); ++index) {
+      if (actions[index] == part[4]) return kActionRoutesStart + index;
     }
     return FixedRoute("/api/v1/cases/{no}/{unknown action}");
   }

@@ -14,36 +14,15 @@
 namespace yiwang::api::internal {
 namespace {
 
-constexpr std::chrono::milliseconds kMinPositionWaitMax{5000};
 constexpr uint64_t kReadyLagEventsMax = 10'000;
 constexpr size_t kApplicantPageDefault = 20;
 
-Timestamp Now(const HttpServerDependencies& dependencies) {
-  if (dependencies.clock) return dependencies.clock();
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  return Timestamp{std::chrono::duration_cast<std::chrono::milliseconds>(now).count()};
-}
-
-// Waits for ?min_position=N. False (and a 400 or 503 sent) when it cannot be honoured.
-bool AwaitMinPosition(const HttpServerDependencies& dependencies, const httplib::Request& request,
-                      httplib::Response& response) {
-  if (!request.has_param("min_position")) return true;
-  const std::string text = request.get_param_value("min_position");
-  uint64_t position = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), position);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
-    SendError(response, InvalidArgument("min_position must be a whole number", "min_position")
-                            .WithReason("invalid_value"));
-    return false;
-  }
-  if (!dependencies.runner->WaitForPosition(position, kMinPositionWaitMax)) {
-    SendError(response,
-              Unavailable("the read models have not reached position " + text + " within 5 s (at " +
-                          std::to_string(dependencies.runner->position()) + ")")
-                  .WithReason("not_caught_up"));
-    return false;
-  }
-  return true;
+// Sends the error of AwaitMinPosition; false when it sent one.
+bool MinPositionReached(const HttpServerDependencies& dependencies, const httplib::Request& request,
+                        httplib::Response& response) {
+  Status waited = AwaitMinPosition(dependencies, request);
+  if (!waited.ok()) SendError(response, waited);
+  return waited.ok();
 }
 
 bool ReadModelsReady(const HttpServerDependencies& dependencies, httplib::Response& response) {
@@ -80,7 +59,7 @@ Status AuthorizeRead(const Principal& principal, const projections::ProgressView
 void GetCase(const HttpServerDependencies& dependencies, const httplib::Request& request,
              httplib::Response& response, const std::string& case_number) {
   Result<Principal> principal = Authenticate(dependencies, request, response);
-  if (!principal.ok() || !AwaitMinPosition(dependencies, request, response)) return;
+  if (!principal.ok() || !MinPositionReached(dependencies, request, response)) return;
   Result<projections::ProgressView> view =
       dependencies.progress->Get(case_number, Now(dependencies));
   if (!view.ok()) {
@@ -106,7 +85,7 @@ void GetProgress(const HttpServerDependencies& dependencies, const httplib::Requ
   if (case_number.empty() || code.empty() || case_number.size() > 64 || code.size() > 64) {
     return SendError(response, not_found);
   }
-  if (!AwaitMinPosition(dependencies, request, response)) return;
+  if (!MinPositionReached(dependencies, request, response)) return;
   Result<projections::ProgressView> view =
       dependencies.progress->Get(case_number, Now(dependencies));
   if (!view.ok()) {
@@ -133,7 +112,7 @@ void GetApplicant(const HttpServerDependencies& dependencies, const httplib::Req
     return SendError(response,
                      PermissionDenied("a citizen sees only its own cases").WithReason("forbidden"));
   }
-  if (!AwaitMinPosition(dependencies, request, response)) return;
+  if (!MinPositionReached(dependencies, request, response)) return;
   size_t limit = kApplicantPageDefault;
   if (request.has_param("limit")) {
     const std::string text = request.get_param_value("limit");
@@ -200,6 +179,30 @@ void RegisterQueryRoutes(Router& server, const HttpServerDependencies& dependenc
     writer.EndObject();
     SendJson(response, ready ? 200 : 503, writer.Take());
   });
+}
+
+Timestamp Now(const HttpServerDependencies& dependencies) {
+  if (dependencies.clock) return dependencies.clock();
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return Timestamp{std::chrono::duration_cast<std::chrono::milliseconds>(now).count()};
+}
+
+Status AwaitMinPosition(const HttpServerDependencies& dependencies,
+                        const httplib::Request& request) {
+  if (!request.has_param("min_position")) return Status::Ok();
+  const std::string text = request.get_param_value("min_position");
+  uint64_t position = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), position);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
+    return InvalidArgument("min_position must be a whole number", "min_position")
+        .WithReason("invalid_value");
+  }
+  if (!dependencies.runner->WaitForPosition(position, kMinPositionWaitMax)) {
+    return Unavailable("the read models have not reached position " + text + " within 5 s (at " +
+                       std::to_string(dependencies.runner->position()) + ")")
+        .WithReason("not_caught_up");
+  }
+  return Status::Ok();
 }
 
 }  // namespace yiwang::api::internal

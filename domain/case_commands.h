@@ -4,6 +4,7 @@
 
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -114,5 +115,7 @@ using CaseCommand =
 
 // The action's name in the API path: "submit", "accept", "not-accept", "request-materials", …
 std::string_view CommandActionName(const CaseCommand& command);
+// Every action name, indexed like the alternatives of CaseCommand ("submit" first).
+std::span<const std::string_view> CommandActionNames();
 
 }  // namespace yiwang

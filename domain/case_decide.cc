@@ -280,6 +280,8 @@ std::string_view CommandActionName(const CaseCommand& command) {
   return kActionNames[command.index()];
 }
 
+std::span<const std::string_view> CommandActionNames() { return kActionNames; }
+
 Result<std::vector<CaseEvent>> Decide(const CaseState& state, const CaseCommand& command,
                                       const DecideContext& context) {
   return std::visit(

@@ -3,6 +3,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <string>
 
 #include "api/auth.h"
@@ -18,6 +19,14 @@ inline constexpr std::string_view kJsonType = "application/json; charset=utf-8";
 
 void SendJson(httplib::Response& response, int status, std::string body);
 void SendError(httplib::Response& response, const Status& status);
+// `now` for SLA computations: the dependencies' clock, else the system clock.
+Timestamp Now(const HttpServerDependencies& dependencies);
+// Read-your-writes: waits, at most kMinPositionWaitMax, until the read models have applied
+// ?min_position=N. OK without the parameter; 400 invalid_value for a malformed one, 503
+// not_caught_up when the wait runs out.
+inline constexpr std::chrono::milliseconds kMinPositionWaitMax{5000};
+Status AwaitMinPosition(const HttpServerDependencies& dependencies,
+                        const httplib::Request& request);
 // The caller's principal, or sends 401 and returns an error.
 Result<Principal> Authenticate(const HttpServerDependencies& dependencies,
                                const httplib::Request& request, httplib::Response& response);
