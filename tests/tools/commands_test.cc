@@ -14,19 +14,6 @@ namespace {
 
 constexpr char kCitizenId[] = "11010519491231002X";  // the demo citizen's number
 
-std::string Field(const std::string& body, const std::string& name) {
-  const std::string needle = "\"" + name + "\":";
-  size_t at = body.find(needle);
-  if (at == std::string::npos) return "";
-  at += needle.size();
-  if (body[at] == '"') {
-    const size_t end = body.find('"', at + 1);
-    return body.substr(at + 1, end - at - 1);
-  }
-  const size_t end = body.find_first_of(",}", at);
-  return body.substr(at, end - at);
-}
-
 class CommandsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -56,7 +43,7 @@ class CommandsTest : public ::testing::Test {
     EXPECT_TRUE(result);
     if (!result) return "";
     EXPECT_EQ(result->status, 201) << result->body;
-    return Field(result->body, "case_number");
+    return JsonField(result->body, "case_number");
   }
 
   static std::string SubmitBody(const std::string& id = kCitizenId) {
@@ -79,14 +66,14 @@ TEST_F(CommandsTest, SubmitReturnsCreatedWithLocationETagAndQueryCode) {
   httplib::Result result = Post("/api/v1/cases", SubmitBody(), "demo-citizen");
   ASSERT_TRUE(result);
   ASSERT_EQ(result->status, 201) << result->body;
-  const std::string number = Field(result->body, "case_number");
+  const std::string number = JsonField(result->body, "case_number");
   EXPECT_EQ(number.size(), 19u);
   EXPECT_EQ(result->get_header_value("Location"), "/api/v1/cases/" + number);
   EXPECT_EQ(result->get_header_value("ETag"), "\"1\"");
-  EXPECT_EQ(Field(result->body, "state"), "Submitted");
-  EXPECT_EQ(Field(result->body, "version"), "1");
-  EXPECT_EQ(Field(result->body, "query_code").size(), 8u);
-  EXPECT_FALSE(Field(result->body, "position").empty());
+  EXPECT_EQ(JsonField(result->body, "state"), "Submitted");
+  EXPECT_EQ(JsonField(result->body, "version"), "1");
+  EXPECT_EQ(JsonField(result->body, "query_code").size(), 8u);
+  EXPECT_FALSE(JsonField(result->body, "position").empty());
 }
 
 TEST_F(CommandsTest, EveryStepOfAnApprovedCaseToClosed) {
@@ -105,14 +92,14 @@ TEST_F(CommandsTest, EveryStepOfAnApprovedCaseToClosed) {
     httplib::Result result = Post(base + action, body, "demo-officer");
     ASSERT_TRUE(result);
     ASSERT_EQ(result->status, 200) << action << ": " << result->body;
-    EXPECT_EQ(Field(result->body, "version"), std::to_string(++version)) << action;
+    EXPECT_EQ(JsonField(result->body, "version"), std::to_string(++version)) << action;
     EXPECT_EQ(result->get_header_value("ETag"), "\"" + std::to_string(version) + "\"");
   }
   httplib::Result evaluated =
       Post(base + "evaluate", R"({"grade":5,"comment":"很满意"})", "demo-citizen");
   ASSERT_TRUE(evaluated);
   EXPECT_EQ(evaluated->status, 200) << evaluated->body;
-  EXPECT_EQ(Field(evaluated->body, "state"), "Closed");
+  EXPECT_EQ(JsonField(evaluated->body, "state"), "Closed");
 }
 
 TEST_F(CommandsTest, IfMatchAndIdempotencyKey) {
@@ -122,8 +109,8 @@ TEST_F(CommandsTest, IfMatchAndIdempotencyKey) {
   httplib::Result stale = Post(path, body, "demo-officer", {{"If-Match", "\"5\""}});
   ASSERT_TRUE(stale);
   EXPECT_EQ(stale->status, 412) << stale->body;
-  EXPECT_EQ(Field(stale->body, "current_version"), "1");
-  EXPECT_EQ(Field(stale->body, "code"), "version_conflict");
+  EXPECT_EQ(JsonField(stale->body, "current_version"), "1");
+  EXPECT_EQ(JsonField(stale->body, "code"), "version_conflict");
 
   httplib::Result first =
       Post(path, body, "demo-officer", {{"If-Match", "\"1\""}, {"Idempotency-Key", "k-1"}});
@@ -134,8 +121,8 @@ TEST_F(CommandsTest, IfMatchAndIdempotencyKey) {
       Post(path, body, "demo-officer", {{"If-Match", "\"1\""}, {"Idempotency-Key", "k-1"}});
   ASSERT_TRUE(again);
   EXPECT_EQ(again->status, 200) << again->body;
-  EXPECT_EQ(Field(again->body, "position"), Field(first->body, "position"));
-  EXPECT_EQ(Field(again->body, "duplicate"), "true");
+  EXPECT_EQ(JsonField(again->body, "position"), JsonField(first->body, "position"));
+  EXPECT_EQ(JsonField(again->body, "duplicate"), "true");
   EXPECT_EQ(ExportLog(), log);  // nothing written
 }
 
@@ -148,7 +135,7 @@ TEST_F(CommandsTest, AccessIsScopedByRole) {
   httplib::Result anonymous = Post(accept, body, "");
   ASSERT_TRUE(anonymous);
   EXPECT_EQ(anonymous->status, 401);
-  EXPECT_EQ(Field(anonymous->body, "code"), "unauthenticated");
+  EXPECT_EQ(JsonField(anonymous->body, "code"), "unauthenticated");
   httplib::Result unknown_token = Post(accept, body, "not-a-token");
   ASSERT_TRUE(unknown_token);
   EXPECT_EQ(unknown_token->status, 401);
@@ -273,7 +260,7 @@ TEST_F(CommandsTest, BadInputGetsAClear4xxAndChangesNothing) {
     EXPECT_EQ(result->body.rfind("{\"error\":{\"code\":", 0), 0u)
         << bad.what << ": " << result->body;
     if (bad.code != nullptr) {
-      EXPECT_EQ(Field(result->body, "code"), bad.code) << bad.what;
+      EXPECT_EQ(JsonField(result->body, "code"), bad.code) << bad.what;
     }
   }
   EXPECT_EQ(ExportLog(), log);
@@ -367,11 +354,11 @@ class QueriesTest : public CommandsTest {
   std::tuple<std::string, std::string, std::string> AcceptedCase() {
     httplib::Result created = Post("/api/v1/cases", SubmitBody(), "demo-citizen");
     EXPECT_TRUE(created && created->status == 201);
-    const std::string number = Field(created->body, "case_number");
+    const std::string number = JsonField(created->body, "case_number");
     httplib::Result accepted = Post("/api/v1/cases/" + number + "/accept",
                                     R"({"acceptance_number":"A-1"})", "demo-officer");
     EXPECT_TRUE(accepted && accepted->status == 200);
-    return {number, Field(created->body, "query_code"), Field(accepted->body, "position")};
+    return {number, JsonField(created->body, "query_code"), JsonField(accepted->body, "position")};
   }
 };
 
@@ -381,8 +368,8 @@ TEST_F(QueriesTest, ProgressReadsItsWritesAndIsScoped) {
       Get("/api/v1/cases/" + number + "?min_position=" + position, "demo-officer");
   ASSERT_TRUE(progress);
   ASSERT_EQ(progress->status, 200) << progress->body;
-  EXPECT_EQ(Field(progress->body, "state"), "Accepted");
-  EXPECT_EQ(Field(progress->body, "version"), "2");
+  EXPECT_EQ(JsonField(progress->body, "state"), "Accepted");
+  EXPECT_EQ(JsonField(progress->body, "version"), "2");
   for (const char* field : {"\"deadline\":", "\"legal_deadline\":", "\"working_days_left\":",
                             "\"warning\":", "\"next_step\":", "\"timeline\":["}) {
     EXPECT_NE(progress->body.find(field), std::string::npos) << field;
@@ -396,7 +383,7 @@ TEST_F(QueriesTest, ProgressReadsItsWritesAndIsScoped) {
   httplib::Result missing = Get("/api/v1/cases/3301062026010199999", "other-citizen");
   ASSERT_TRUE(foreign && missing);
   EXPECT_EQ(foreign->status, 404);
-  EXPECT_EQ(Field(foreign->body, "code"), Field(missing->body, "code"));
+  EXPECT_EQ(JsonField(foreign->body, "code"), JsonField(missing->body, "code"));
   httplib::Result other_department = Get("/api/v1/cases/" + number, "traffic-officer");
   ASSERT_TRUE(other_department);
   EXPECT_EQ(other_department->status, 403);
@@ -408,7 +395,7 @@ TEST_F(QueriesTest, ProgressReadsItsWritesAndIsScoped) {
   httplib::Result by_code = Get("/api/v1/progress?case=" + number + "&code=" + code);
   ASSERT_TRUE(by_code);
   EXPECT_EQ(by_code->status, 200);
-  EXPECT_EQ(Field(by_code->body, "state"), "Accepted");
+  EXPECT_EQ(JsonField(by_code->body, "state"), "Accepted");
   httplib::Result wrong_code = Get("/api/v1/progress?case=" + number + "&code=00000000");
   httplib::Result no_case = Get("/api/v1/progress?case=3301062026010199999&code=" + code);
   ASSERT_TRUE(wrong_code && no_case);
@@ -422,7 +409,7 @@ TEST_F(QueriesTest, ProgressReadsItsWritesAndIsScoped) {
                                      {{"Authorization", "Bearer demo-officer"}});
   ASSERT_TRUE(ahead);
   EXPECT_EQ(ahead->status, 503);
-  EXPECT_EQ(Field(ahead->body, "code"), "not_caught_up");
+  EXPECT_EQ(JsonField(ahead->body, "code"), "not_caught_up");
   httplib::Result bad_position = Get("/api/v1/cases/" + number + "?min_position=x", "demo-officer");
   ASSERT_TRUE(bad_position);
   EXPECT_EQ(bad_position->status, 400);
@@ -437,12 +424,12 @@ TEST_F(QueriesTest, TheApplicantIndexListsOwnCasesOnly) {
   ASSERT_TRUE(own);
   ASSERT_EQ(own->status, 200) << own->body;
   EXPECT_NE(own->body.find(first), std::string::npos);
-  const std::string cursor = Field(own->body, "next_cursor");
+  const std::string cursor = JsonField(own->body, "next_cursor");
   ASSERT_FALSE(cursor.empty());
   httplib::Result next = Get(path + "&limit=1&cursor=" + cursor, "demo-citizen");
   ASSERT_TRUE(next);
   EXPECT_NE(next->body.find(second), std::string::npos) << next->body;
-  EXPECT_EQ(Field(next->body, "next_cursor"), "null");
+  EXPECT_EQ(JsonField(next->body, "next_cursor"), "null");
 
   httplib::Result officer = Get(path, "demo-officer");
   ASSERT_TRUE(officer);
@@ -462,7 +449,7 @@ TEST_F(QueriesTest, TheApplicantIndexListsOwnCasesOnly) {
   httplib::Result ready = Get("/readyz");
   ASSERT_TRUE(ready);
   EXPECT_EQ(ready->status, 200);
-  EXPECT_EQ(Field(ready->body, "ready"), "true");
+  EXPECT_EQ(JsonField(ready->body, "ready"), "true");
 }
 
 // Stop, restart (projections resume from their checkpoints), then throw the read models away

@@ -9,15 +9,6 @@
 namespace yiwang::testing {
 namespace {
 
-std::string Field(const std::string& body, const std::string& name) {
-  const std::string needle = "\"" + name + "\":";
-  size_t at = body.find(needle);
-  if (at == std::string::npos) return "";
-  at += needle.size();
-  if (body[at] == '"') return body.substr(at + 1, body.find('"', at + 1) - at - 1);
-  return body.substr(at, body.find_first_of(",}", at) - at);
-}
-
 class DashboardHttpTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -32,10 +23,10 @@ class DashboardHttpTest : public ::testing::Test {
         "demo-citizen");
     ASSERT_TRUE(created && created->status == 201);
     httplib::Result accepted =
-        Post("/api/v1/cases/" + Field(created->body, "case_number") + "/accept",
+        Post("/api/v1/cases/" + JsonField(created->body, "case_number") + "/accept",
              R"({"acceptance_number":"A-1"})", "demo-officer");
     ASSERT_TRUE(accepted && accepted->status == 200) << (accepted ? accepted->body : "");
-    position_ = Field(accepted->body, "position");
+    position_ = JsonField(accepted->body, "position");
     // Every test reads the dashboard without min_position: wait once for the read models.
     httplib::Result caught_up = Get("?min_position=" + position_, "demo-admin");
     ASSERT_TRUE(caught_up && caught_up->status == 200) << (caught_up ? caught_up->body : "");
@@ -66,7 +57,7 @@ class DashboardHttpTest : public ::testing::Test {
     if (result->status >= 400) {
       EXPECT_EQ(result->body.rfind("{\"error\":{\"code\":\"", 0), 0u) << result->body;
       if (!field.empty()) {
-        EXPECT_EQ(Field(result->body, "field"), field) << result->body;
+        EXPECT_EQ(JsonField(result->body, "field"), field) << result->body;
       }
     }
     return result->status;
@@ -114,13 +105,13 @@ TEST_F(DashboardHttpTest, AnswersWithTheFieldNamesOfDesignSection8) {
   }
   // One case, submitted online and accepted: online rate 1; 1 - 4/6 materials; nothing decided,
   // closed or evaluated yet, so those rates are null.
-  EXPECT_EQ(Field(body, "submitted"), "1");
-  EXPECT_EQ(Field(body, "Accepted"), "1");
-  EXPECT_EQ(Field(body, "online_rate"), "1");
-  EXPECT_EQ(Field(body, "materials_reduction"), "0.33333333333333337");
-  EXPECT_EQ(Field(body, "on_time_rate"), "null");
-  EXPECT_EQ(Field(body, "bad_share"), "null");
-  EXPECT_EQ(Field(body, "mean"), "null");
+  EXPECT_EQ(JsonField(body, "submitted"), "1");
+  EXPECT_EQ(JsonField(body, "Accepted"), "1");
+  EXPECT_EQ(JsonField(body, "online_rate"), "1");
+  EXPECT_EQ(JsonField(body, "materials_reduction"), "0.33333333333333337");
+  EXPECT_EQ(JsonField(body, "on_time_rate"), "null");
+  EXPECT_EQ(JsonField(body, "bad_share"), "null");
+  EXPECT_EQ(JsonField(body, "mean"), "null");
   // The demo catalog: 14 items, all 一窗通办; online or mobile allowed by 1 of 1 province item,
   // 4 of 4 city items and 7 of 9 county items (not GA-SFZ-SL, GA-SFZ-LS).
   EXPECT_NE(body.find("\"online_capable_rate\":{\"province\":1,\"city\":1,\"county\":"
@@ -134,13 +125,13 @@ TEST_F(DashboardHttpTest, TheWindowSelectsBySubmission) {
   httplib::Result old = Get("?from=2000-01-01&to=2000-12-31", "demo-admin");
   ASSERT_TRUE(old);
   ASSERT_EQ(old->status, 200) << old->body;
-  EXPECT_EQ(Field(old->body, "submitted"), "0");
-  EXPECT_EQ(Field(old->body, "online_rate"), "null");
-  EXPECT_EQ(Field(old->body, "from"), "1999-12-31T16:00:00.000Z");  // 00:00 CST
-  EXPECT_EQ(Field(old->body, "to"), "2000-12-31T16:00:00.000Z");    // the end of 31 Dec CST
+  EXPECT_EQ(JsonField(old->body, "submitted"), "0");
+  EXPECT_EQ(JsonField(old->body, "online_rate"), "null");
+  EXPECT_EQ(JsonField(old->body, "from"), "1999-12-31T16:00:00.000Z");  // 00:00 CST
+  EXPECT_EQ(JsonField(old->body, "to"), "2000-12-31T16:00:00.000Z");    // the end of 31 Dec CST
   httplib::Result wide = Get("?from=2000-01-01T00:00:00Z", "demo-admin");
   ASSERT_TRUE(wide);
-  EXPECT_EQ(Field(wide->body, "submitted"), "1");
+  EXPECT_EQ(JsonField(wide->body, "submitted"), "1");
 }
 
 TEST_F(DashboardHttpTest, RolesSeeTheirScopeOnly) {
@@ -150,15 +141,15 @@ TEST_F(DashboardHttpTest, RolesSeeTheirScopeOnly) {
   httplib::Result officer = Get("", "demo-officer");
   ASSERT_TRUE(officer);
   EXPECT_EQ(officer->status, 200);
-  EXPECT_EQ(Field(officer->body, "department"), "330106-GA-HZ");
-  EXPECT_EQ(Field(officer->body, "submitted"), "1");
+  EXPECT_EQ(JsonField(officer->body, "department"), "330106-GA-HZ");
+  EXPECT_EQ(JsonField(officer->body, "submitted"), "1");
   EXPECT_EQ(StatusOf("?department=330100-GA-JJ", "demo-officer"), 403);
   EXPECT_EQ(StatusOf("?department=330106-GA-HZ", "demo-officer"), 200);
   // The supervisor (3301) sees its division or narrower; anything wider is refused.
   httplib::Result supervisor = Get("", "demo-supervisor");
   ASSERT_TRUE(supervisor);
   EXPECT_EQ(supervisor->status, 200);
-  EXPECT_EQ(Field(supervisor->body, "division"), "3301");
+  EXPECT_EQ(JsonField(supervisor->body, "division"), "3301");
   EXPECT_EQ(StatusOf("?division=330106", "demo-supervisor"), 200);
   EXPECT_EQ(StatusOf("?division=33", "demo-supervisor"), 403);
   EXPECT_EQ(StatusOf("?division=3302", "demo-supervisor"), 403);
@@ -167,7 +158,7 @@ TEST_F(DashboardHttpTest, RolesSeeTheirScopeOnly) {
   httplib::Result city = Get("?level=city&department=330106-GA-HZ", "demo-analyst");
   ASSERT_TRUE(city);
   EXPECT_EQ(city->status, 200);
-  EXPECT_EQ(Field(city->body, "submitted"), "0");
+  EXPECT_EQ(JsonField(city->body, "submitted"), "0");
   EXPECT_EQ(StatusOf("?channel=online&item=GA-JZZ-SL&level=county", "demo-admin"), 200);
 }
 

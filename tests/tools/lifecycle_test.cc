@@ -11,15 +11,6 @@
 namespace yiwang::testing {
 namespace {
 
-std::string Member(const std::string& body, const std::string& name) {
-  const std::string needle = "\"" + name + "\":";
-  size_t at = body.find(needle);
-  if (at == std::string::npos) return "";
-  at += needle.size();
-  if (body[at] == '"') return body.substr(at + 1, body.find('"', at + 1) - at - 1);
-  return body.substr(at, body.find_first_of(",}", at) - at);
-}
-
 struct Step {
   std::string action;
   std::string body;
@@ -52,7 +43,7 @@ class LifecycleTest : public ::testing::Test {
         R"({"service_code":"GA-JZZ-SL","channel":"online","applicant":{"id_number":"11010519491231002X","name":"张三"},"materials":["M01","M02"]})",
         "demo-citizen");
     EXPECT_TRUE(created && created->status == 201);
-    return created ? Member(created->body, "case_number") : "";
+    return created ? JsonField(created->body, "case_number") : "";
   }
 
   // Runs the steps on a new case; after each, the command's answer and the progress read model
@@ -64,13 +55,13 @@ class LifecycleTest : public ::testing::Test {
           Post("/api/v1/cases/" + number + "/" + step.action, step.body, step.token);
       ASSERT_TRUE(result) << step.action;
       ASSERT_EQ(result->status, 200) << step.action << ": " << result->body;
-      EXPECT_EQ(Member(result->body, "state"), step.state_after) << step.action;
+      EXPECT_EQ(JsonField(result->body, "state"), step.state_after) << step.action;
       httplib::Result progress =
-          Get("/api/v1/cases/" + number + "?min_position=" + Member(result->body, "position"),
+          Get("/api/v1/cases/" + number + "?min_position=" + JsonField(result->body, "position"),
               "demo-officer");
       ASSERT_TRUE(progress);
       ASSERT_EQ(progress->status, 200) << progress->body;
-      EXPECT_EQ(Member(progress->body, "state"), step.state_after) << step.action;
+      EXPECT_EQ(JsonField(progress->body, "state"), step.state_after) << step.action;
     }
   }
 
@@ -156,19 +147,19 @@ TEST_F(LifecycleTest, AnExtensionMovesTheDeadlineAndAPauseStopsTheClock) {
   httplib::Result reviewed = Post("/api/v1/cases/" + number + "/start-review", "", "demo-officer");
   ASSERT_TRUE(reviewed && reviewed->status == 200);
   httplib::Result before =
-      Get("/api/v1/cases/" + number + "?min_position=" + Member(reviewed->body, "position"),
+      Get("/api/v1/cases/" + number + "?min_position=" + JsonField(reviewed->body, "position"),
           "demo-officer");
   ASSERT_TRUE(before && before->status == 200);
-  const int left_before = std::stoi(Member(before->body, "working_days_left"));
+  const int left_before = std::stoi(JsonField(before->body, "working_days_left"));
   httplib::Result extended = Post("/api/v1/cases/" + number + "/extend",
                                   R"({"working_days":5,"reason":"需要专家论证"})", "demo-officer");
   ASSERT_TRUE(extended && extended->status == 200) << extended->body;
   httplib::Result after =
-      Get("/api/v1/cases/" + number + "?min_position=" + Member(extended->body, "position"),
+      Get("/api/v1/cases/" + number + "?min_position=" + JsonField(extended->body, "position"),
           "demo-officer");
   ASSERT_TRUE(after && after->status == 200);
-  EXPECT_EQ(std::stoi(Member(after->body, "working_days_left")), left_before + 5) << after->body;
-  EXPECT_GT(Member(after->body, "legal_deadline"), Member(before->body, "legal_deadline"));
+  EXPECT_EQ(std::stoi(JsonField(after->body, "working_days_left")), left_before + 5) << after->body;
+  EXPECT_GT(JsonField(after->body, "legal_deadline"), JsonField(before->body, "legal_deadline"));
   // A pause: the clock shows paused while suspended and runs again after resume; a pause that
   // starts and ends on the same day covers no working day, so the deadline stays (the domain
   // tests move the pause across weekends and the Spring Festival with an injected clock).
@@ -176,19 +167,19 @@ TEST_F(LifecycleTest, AnExtensionMovesTheDeadlineAndAPauseStopsTheClock) {
       Post("/api/v1/cases/" + number + "/suspend", R"({"reason":"等待申请人"})", "demo-officer");
   ASSERT_TRUE(suspended && suspended->status == 200);
   httplib::Result paused =
-      Get("/api/v1/cases/" + number + "?min_position=" + Member(suspended->body, "position"),
+      Get("/api/v1/cases/" + number + "?min_position=" + JsonField(suspended->body, "position"),
           "demo-officer");
   ASSERT_TRUE(paused && paused->status == 200);
-  EXPECT_EQ(Member(paused->body, "clock"), "paused");
-  EXPECT_EQ(Member(paused->body, "warning"), "none");
+  EXPECT_EQ(JsonField(paused->body, "clock"), "paused");
+  EXPECT_EQ(JsonField(paused->body, "warning"), "none");
   httplib::Result resumed = Post("/api/v1/cases/" + number + "/resume", "", "demo-officer");
   ASSERT_TRUE(resumed && resumed->status == 200);
   httplib::Result running =
-      Get("/api/v1/cases/" + number + "?min_position=" + Member(resumed->body, "position"),
+      Get("/api/v1/cases/" + number + "?min_position=" + JsonField(resumed->body, "position"),
           "demo-officer");
   ASSERT_TRUE(running && running->status == 200);
-  EXPECT_EQ(Member(running->body, "clock"), "running");
-  EXPECT_EQ(Member(running->body, "deadline"), Member(after->body, "deadline"));
+  EXPECT_EQ(JsonField(running->body, "clock"), "running");
+  EXPECT_EQ(JsonField(running->body, "deadline"), JsonField(after->body, "deadline"));
   // Only once (延长审批 is granted once).
   httplib::Result again = Post("/api/v1/cases/" + number + "/extend",
                                R"({"working_days":1,"reason":"again"})", "demo-officer");

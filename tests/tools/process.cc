@@ -39,6 +39,15 @@ int ExitCode(int status) {
 
 }  // namespace
 
+std::string JsonField(const std::string& body, const std::string& name) {
+  const std::string needle = "\"" + name + "\":";
+  size_t at = body.find(needle);
+  if (at == std::string::npos) return "";
+  at += needle.size();
+  if (body[at] == '"') return body.substr(at + 1, body.find('"', at + 1) - at - 1);
+  return body.substr(at, body.find_first_of(",}", at) - at);
+}
+
 CommandResult RunYiwang(const std::vector<std::string>& args) {
   TempDir scratch;
   const std::string out_path = (scratch.path() / "out").string();

@@ -15,6 +15,10 @@ struct CommandResult {
   std::string err;  // stderr
 };
 
+// The value of the first `"name":` member of a JSON body, unescaped strings without their quotes
+// and other values as written; empty when absent. Enough for the flat bodies tests look at.
+std::string JsonField(const std::string& body, const std::string& name);
+
 // Runs `yiwang args…` to completion.
 CommandResult RunYiwang(const std::vector<std::string>& args);
 

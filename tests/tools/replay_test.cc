@@ -114,16 +114,6 @@ std::map<std::string, std::string> Answers(int port, const std::vector<std::stri
   return answers;
 }
 
-std::string Field(const std::string& body, const std::string& name) {
-  const std::string key = "\"" + name + "\":";
-  const size_t at = body.find(key);
-  if (at == std::string::npos) return "";
-  size_t start = at + key.size();
-  if (body[start] == '"') ++start;
-  const size_t end = body.find_first_of("\",}", start);
-  return body.substr(start, end - start);
-}
-
 class ReplayTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -144,7 +134,7 @@ class ReplayTest : public ::testing::Test {
   static void AwaitCaughtUp(int port) {
     httplib::Result health = Get(port, "/healthz", "");
     ASSERT_TRUE(health);
-    const std::string head = Field(health->body, "head_position");
+    const std::string head = JsonField(health->body, "head_position");
     for (int attempt = 0; attempt < 60; ++attempt) {
       httplib::Result probe = Get(
           port, "/api/v1/applicants/11010519491231002X/cases?min_position=" + head, "demo-admin");
@@ -204,7 +194,7 @@ TEST_F(ReplayTest, ReplayRebuildsExactlyWhatTheLiveServerBuilt) {
       ASSERT_TRUE(created);
       ASSERT_EQ(created->status, 201) << created->body;
       httplib::Result accepted =
-          client.Post("/api/v1/cases/" + Field(created->body, "case_number") + "/accept",
+          client.Post("/api/v1/cases/" + JsonField(created->body, "case_number") + "/accept",
                       {{"Authorization", "Bearer demo-officer"}},
                       R"({"acceptance_number":"杭西公受字1号"})", "application/json");
       ASSERT_TRUE(accepted);
