@@ -2,6 +2,10 @@
 
 #include <simdjson.h>
 
+#include <cstring>
+#include <optional>
+#include <vector>
+
 #include "domain/json.h"
 
 namespace yiwang {
@@ -10,6 +14,8 @@ namespace {
 constexpr std::string_view kHashMemberHead = ",\"hash\":\"";
 // ,"hash":" + 64 hex + "}
 constexpr size_t kHashMemberBytes = kHashMemberHead.size() + kHashHexLength + 2;
+// Schemas beyond this are refused as corrupt rather than read as a future layout.
+constexpr uint64_t kSchemaMax = 1000;
 
 void EncodeWithoutHash(const EventEnvelope& event, JsonWriter* writer) {
   writer->BeginObject()
@@ -38,53 +44,214 @@ Status Malformed(std::string message) {
   return DataLoss("malformed event envelope: " + std::move(message));
 }
 
+// The readers below run for every member of every decoded event, so they report failure as a
+// bool plus a message written only then: an OK member builds no Status and no string.
+// DecodeEnvelopeInto turns the message into Malformed(message).
+
 template <typename T>
-Status ReadInto(simdjson::simdjson_result<T> result, T* out, std::string_view member) {
-  if (std::move(result).get(*out) != simdjson::SUCCESS) {
-    return Malformed("member '" + std::string(member) + "' has the wrong type");
-  }
-  return Status::Ok();
+bool ReadInto(simdjson::simdjson_result<T> result, T* out, std::string_view member,
+              std::string* error) {
+  if (std::move(result).get(*out) == simdjson::SUCCESS) return true;
+  *error = "member '" + std::string(member) + "' has the wrong type";
+  return false;
 }
 
-Status ReadString(simdjson::ondemand::value value, std::string* out, std::string_view member) {
+bool ReadString(simdjson::ondemand::value value, std::string* out, std::string_view member,
+                std::string* error) {
   std::string_view text;
-  YIWANG_RETURN_IF_ERROR(ReadInto(value.get_string(), &text, member));
+  if (!ReadInto(value.get_string(), &text, member, error)) return false;
   out->assign(text);
-  return Status::Ok();
+  return true;
 }
 
-Status ReadTimestamp(simdjson::ondemand::value value, Timestamp* out, std::string_view member) {
+bool ReadTimestamp(simdjson::ondemand::value value, Timestamp* out, std::string_view member,
+                   std::string* error) {
   std::string_view text;
-  YIWANG_RETURN_IF_ERROR(ReadInto(value.get_string(), &text, member));
+  if (!ReadInto(value.get_string(), &text, member, error)) return false;
   Result<Timestamp> parsed = ParseTimestamp(text);
-  if (!parsed.ok())
-    return Malformed("member '" + std::string(member) + "': " + parsed.status().message());
+  if (!parsed.ok()) {
+    *error = "member '" + std::string(member) + "': " + parsed.status().message();
+    return false;
+  }
   *out = *parsed;
-  return Status::Ok();
+  return true;
 }
 
-Status ReadActor(simdjson::ondemand::value value, Actor* actor) {
+bool ReadActor(simdjson::ondemand::value value, Actor* actor, std::string* error) {
   simdjson::ondemand::object object;
-  YIWANG_RETURN_IF_ERROR(ReadInto(value.get_object(), &object, "actor"));
+  if (!ReadInto(value.get_object(), &object, "actor", error)) return false;
   for (auto field : object) {
     std::string_view key;
-    if (field.unescaped_key().get(key) != simdjson::SUCCESS) return Malformed("bad key in actor");
+    if (field.unescaped_key().get(key) != simdjson::SUCCESS) {
+      *error = "bad key in actor";
+      return false;
+    }
     std::string* target = key == "id"           ? &actor->id
                           : key == "role"       ? &actor->role
                           : key == "department" ? &actor->department
                           : key == "channel"    ? &actor->channel
                           : key == "outlet"     ? &actor->outlet
                                                 : nullptr;
-    if (target == nullptr) return Malformed("unknown member 'actor." + std::string(key) + "'");
-    YIWANG_RETURN_IF_ERROR(ReadString(field.value(), target, "actor." + std::string(key)));
+    if (target == nullptr) {
+      *error = "unknown member 'actor." + std::string(key) + "'";
+      return false;
+    }
+    std::string_view text;
+    if (field.value().get_string().get(text) != simdjson::SUCCESS) {
+      *error = "member 'actor." + std::string(key) + "' has the wrong type";
+      return false;
+    }
+    target->assign(text);
   }
-  return Status::Ok();
+  return true;
+}
+
+bool ReadUint32(simdjson::ondemand::value value, uint64_t max, uint32_t* out,
+                std::string_view member, std::string* error) {
+  uint64_t number = 0;
+  if (!ReadInto(value.get_uint64(), &number, member, error)) return false;
+  if (number == 0 || number > max) {
+    *error = std::string(member) + " out of range";
+    return false;
+  }
+  *out = static_cast<uint32_t>(number);
+  return true;
+}
+
+bool ReadRawObject(simdjson::ondemand::value value, std::string* out, std::string* error) {
+  simdjson::ondemand::object data;
+  if (!ReadInto(value.get_object(), &data, "data", error)) return false;
+  std::string_view raw;
+  if (data.raw_json().get(raw) != simdjson::SUCCESS) {
+    *error = "bad data member";
+    return false;
+  }
+  out->assign(raw);
+  return true;
+}
+
+// Bits of `seen` in DecodeEnvelopeInto, one per required member.
+enum RequiredMember : uint32_t {
+  kPosition,
+  kStream,
+  kVersion,
+  kType,
+  kSchema,
+  kOccurredAt,
+  kRecordedAt,
+  kActor,
+  kData,
+  kPrevHash,
+  kHash,
+  kRequiredMembers,
+};
+
+// Reads one top-level member into `event` and marks required ones in `seen`.
+bool ReadMember(std::string_view key, simdjson::ondemand::value value, EventEnvelope* event,
+                uint32_t* seen, std::string* error) {
+  std::optional<RequiredMember> required;
+  bool ok = false;
+  if (key == "position") {
+    ok = ReadInto(value.get_uint64(), &event->position, key, error);
+    required = kPosition;
+  } else if (key == "stream") {
+    ok = ReadString(value, &event->stream, key, error);
+    required = kStream;
+  } else if (key == "version") {
+    ok = ReadUint32(value, UINT32_MAX, &event->version, key, error);
+    required = kVersion;
+  } else if (key == "type") {
+    ok = ReadString(value, &event->type, key, error);
+    required = kType;
+  } else if (key == "schema") {
+    ok = ReadUint32(value, kSchemaMax, &event->schema, key, error);
+    required = kSchema;
+  } else if (key == "occurred_at") {
+    ok = ReadTimestamp(value, &event->occurred_at, key, error);
+    required = kOccurredAt;
+  } else if (key == "recorded_at") {
+    ok = ReadTimestamp(value, &event->recorded_at, key, error);
+    required = kRecordedAt;
+  } else if (key == "actor") {
+    ok = ReadActor(value, &event->actor, error);
+    required = kActor;
+  } else if (key == "correlation_id") {
+    ok = ReadString(value, &event->correlation_id, key, error);
+  } else if (key == "causation_id") {
+    ok = ReadString(value, &event->causation_id, key, error);
+  } else if (key == "idempotency_key") {
+    ok = ReadString(value, &event->idempotency_key, key, error);
+  } else if (key == "data") {
+    ok = ReadRawObject(value, &event->data, error);
+    required = kData;
+  } else if (key == "prev_hash") {
+    ok = ReadString(value, &event->prev_hash, key, error);
+    required = kPrevHash;
+  } else if (key == "hash") {
+    ok = ReadString(value, &event->hash, key, error);
+    required = kHash;
+  } else {
+    *error = "unknown member '" + std::string(key) + "'";
+  }
+  if (ok && required.has_value()) *seen |= 1u << *required;
+  return ok;
+}
+
+// Empties every member but keeps the strings' capacity, so that decoding event after event into
+// one envelope stops allocating once the strings have grown to the largest event's sizes.
+void Reset(EventEnvelope* event) {
+  event->position = 0;
+  event->stream.clear();
+  event->version = 0;
+  event->type.clear();
+  event->schema = 1;
+  event->occurred_at = Timestamp{};
+  event->recorded_at = Timestamp{};
+  for (std::string* text :
+       {&event->actor.id, &event->actor.role, &event->actor.department, &event->actor.channel,
+        &event->actor.outlet, &event->correlation_id, &event->causation_id, &event->idempotency_key,
+        &event->data, &event->prev_hash, &event->hash}) {
+    text->clear();
+  }
+}
+
+// simdjson reads up to SIMDJSON_PADDING bytes past the end of its input. Copying into a buffer
+// that only ever grows (per thread; callers refuse inputs over kEventBytesMax first, which bounds
+// it) costs a memcpy instead of an allocation per event; the padding is zeroed as
+// simdjson::padded_string does.
+simdjson::padded_string_view PaddedCopy(std::string_view bytes) {
+  thread_local std::vector<char> buffer;
+  const size_t capacity = bytes.size() + simdjson::SIMDJSON_PADDING;
+  if (buffer.size() < capacity) buffer.resize(capacity);
+  std::memcpy(buffer.data(), bytes.data(), bytes.size());
+  std::memset(buffer.data() + bytes.size(), 0, simdjson::SIMDJSON_PADDING);
+  return simdjson::padded_string_view(buffer.data(), bytes.size(), buffer.size());
+}
+
+// Whether every byte of `word` is '0'..'9' or 'a'..'f', eight bytes at once: adding a per-byte
+// constant moves each byte's answer into its top bit, and no carry crosses into the next byte
+// because bytes with the top bit set are refused first.
+bool IsLowerHexWord(uint64_t word) {
+  constexpr uint64_t kOnes = 0x0101010101010101;
+  constexpr uint64_t kTopBits = kOnes * 0x80;
+  if ((word & kTopBits) != 0) return false;
+  const uint64_t digit = (word + kOnes * (0x80 - '0')) & ~(word + kOnes * (0x7f - '9'));
+  const uint64_t letter = (word + kOnes * (0x80 - 'a')) & ~(word + kOnes * (0x7f - 'f'));
+  return ((digit | letter) & kTopBits) == kTopBits;
 }
 
 }  // namespace
 
 bool IsLowerHex(std::string_view text) {
-  for (char c : text) {
+  // Hashes are checked on every decoded event: a word at a time, then the last few bytes.
+  size_t at = 0;
+  for (; at + sizeof(uint64_t) <= text.size(); at += sizeof(uint64_t)) {
+    uint64_t word;
+    std::memcpy(&word, text.data() + at, sizeof word);
+    if (!IsLowerHexWord(word)) return false;
+  }
+  for (; at < text.size(); ++at) {
+    const char c = text[at];
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   }
   return true;
@@ -121,83 +288,38 @@ Result<std::string_view> PrefixBeforeHashMember(std::string_view full_bytes) {
   return full_bytes.substr(0, head_at);
 }
 
-Result<EventEnvelope> DecodeEnvelope(std::string_view bytes) {
+Status DecodeEnvelopeInto(std::string_view bytes, EventEnvelope* out) {
   if (bytes.size() > kEventBytesMax) return Malformed("larger than kEventBytesMax");
-  // simdjson reads up to SIMDJSON_PADDING bytes past the end; copy into a padded buffer.
   thread_local simdjson::ondemand::parser parser;
-  simdjson::padded_string padded(bytes);
   simdjson::ondemand::document document;
-  if (parser.iterate(padded).get(document) != simdjson::SUCCESS) return Malformed("not JSON");
+  if (parser.iterate(PaddedCopy(bytes)).get(document) != simdjson::SUCCESS) {
+    return Malformed("not JSON");
+  }
   simdjson::ondemand::object object;
   if (document.get_object().get(object) != simdjson::SUCCESS) return Malformed("not a JSON object");
 
-  EventEnvelope event;
+  Reset(out);
   uint32_t seen = 0;  // bit per required member
+  std::string error;
   for (auto field : object) {
     std::string_view key;
     if (field.unescaped_key().get(key) != simdjson::SUCCESS) return Malformed("bad key");
-    simdjson::ondemand::value value = field.value();
-    if (key == "position") {
-      YIWANG_RETURN_IF_ERROR(ReadInto(value.get_uint64(), &event.position, key));
-      seen |= 1u << 0;
-    } else if (key == "stream") {
-      YIWANG_RETURN_IF_ERROR(ReadString(value, &event.stream, key));
-      seen |= 1u << 1;
-    } else if (key == "version") {
-      uint64_t version = 0;
-      YIWANG_RETURN_IF_ERROR(ReadInto(value.get_uint64(), &version, key));
-      if (version == 0 || version > UINT32_MAX) return Malformed("version out of range");
-      event.version = static_cast<uint32_t>(version);
-      seen |= 1u << 2;
-    } else if (key == "type") {
-      YIWANG_RETURN_IF_ERROR(ReadString(value, &event.type, key));
-      seen |= 1u << 3;
-    } else if (key == "schema") {
-      uint64_t schema = 0;
-      YIWANG_RETURN_IF_ERROR(ReadInto(value.get_uint64(), &schema, key));
-      if (schema == 0 || schema > 1000) return Malformed("schema out of range");
-      event.schema = static_cast<uint32_t>(schema);
-      seen |= 1u << 4;
-    } else if (key == "occurred_at") {
-      YIWANG_RETURN_IF_ERROR(ReadTimestamp(value, &event.occurred_at, key));
-      seen |= 1u << 5;
-    } else if (key == "recorded_at") {
-      YIWANG_RETURN_IF_ERROR(ReadTimestamp(value, &event.recorded_at, key));
-      seen |= 1u << 6;
-    } else if (key == "actor") {
-      YIWANG_RETURN_IF_ERROR(ReadActor(value, &event.actor));
-      seen |= 1u << 7;
-    } else if (key == "correlation_id") {
-      YIWANG_RETURN_IF_ERROR(ReadString(value, &event.correlation_id, key));
-    } else if (key == "causation_id") {
-      YIWANG_RETURN_IF_ERROR(ReadString(value, &event.causation_id, key));
-    } else if (key == "idempotency_key") {
-      YIWANG_RETURN_IF_ERROR(ReadString(value, &event.idempotency_key, key));
-    } else if (key == "data") {
-      simdjson::ondemand::object data;
-      YIWANG_RETURN_IF_ERROR(ReadInto(value.get_object(), &data, key));
-      std::string_view raw;
-      if (data.raw_json().get(raw) != simdjson::SUCCESS) return Malformed("bad data member");
-      event.data.assign(raw);
-      seen |= 1u << 8;
-    } else if (key == "prev_hash") {
-      YIWANG_RETURN_IF_ERROR(ReadString(value, &event.prev_hash, key));
-      seen |= 1u << 9;
-    } else if (key == "hash") {
-      YIWANG_RETURN_IF_ERROR(ReadString(value, &event.hash, key));
-      seen |= 1u << 10;
-    } else {
-      return Malformed("unknown member '" + std::string(key) + "'");
-    }
+    if (!ReadMember(key, field.value(), out, &seen, &error)) return Malformed(std::move(error));
   }
-  if (seen != (1u << 11) - 1) return Malformed("a required member is missing");
-  if (event.position == 0) return Malformed("position must be at least 1");
-  if (event.stream.empty() || event.stream.size() > kStreamIdBytesMax)
+  if (seen != (1u << kRequiredMembers) - 1) return Malformed("a required member is missing");
+  if (out->position == 0) return Malformed("position must be at least 1");
+  if (out->stream.empty() || out->stream.size() > kStreamIdBytesMax)
     return Malformed("bad stream id");
-  if (event.prev_hash.size() != kHashHexLength || !IsLowerHex(event.prev_hash) ||
-      event.hash.size() != kHashHexLength || !IsLowerHex(event.hash)) {
+  if (out->prev_hash.size() != kHashHexLength || !IsLowerHex(out->prev_hash) ||
+      out->hash.size() != kHashHexLength || !IsLowerHex(out->hash)) {
     return Malformed("prev_hash and hash must be 64 lowercase hex digits");
   }
+  return Status::Ok();
+}
+
+Result<EventEnvelope> DecodeEnvelope(std::string_view bytes) {
+  EventEnvelope event;
+  YIWANG_RETURN_IF_ERROR(DecodeEnvelopeInto(bytes, &event));
   return event;
 }
 

@@ -73,6 +73,11 @@ Result<std::string_view> PrefixBeforeHashMember(std::string_view full_bytes);
 // Parses and validates an envelope (types, required members, hash shapes). Does not check the
 // hash itself, nor that the bytes are canonical; compare EncodeEnvelope(decoded) for that.
 Result<EventEnvelope> DecodeEnvelope(std::string_view bytes);
+// DecodeEnvelope into `*out`, reusing its strings' capacity: a loop that decodes event after
+// event into one envelope does not allocate once the strings have grown (replay, import). On
+// success `*out` equals what DecodeEnvelope returns; on failure (the same errors) its content is
+// unspecified. Thread-safe for distinct `out`.
+Status DecodeEnvelopeInto(std::string_view bytes, EventEnvelope* out);
 
 bool IsLowerHex(std::string_view text);
 

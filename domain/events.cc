@@ -181,13 +181,6 @@ std::string_view EventTypeName(const CaseEvent& event) { return kEventTypeNames[
 
 uint32_t EventSchema(const CaseEvent&) { return 1; }
 
-bool IsCaseEventType(std::string_view type) {
-  for (std::string_view name : kEventTypeNames) {
-    if (name == type) return true;
-  }
-  return false;
-}
-
 std::string EncodeEventData(const CaseEvent& event) {
   JsonWriter writer(256);
   writer.BeginObject();

@@ -1,11 +1,21 @@
 // DecodeEventData: strict parsing of event data.
 //
-// Two steps: simdjson's on-demand parser turns the bytes into a small tree (depth and size
-// bounded, duplicate keys refused), then a per-type decoder takes each member it knows from the
-// tree, checking its JSON type and limits, and finally refuses members it did not take. Taking
-// from a tree instead of streaming keeps the per-type decoders independent of member order.
+// Two steps: simdjson's on-demand parser turns the bytes into a flat array of nodes (depth and
+// size bounded, duplicate keys refused, every number an integer), then a per-type decoder takes
+// each member it knows from that array, checking its JSON type and limits, and finally refuses
+// members it did not take. Taking from a tree instead of streaming keeps the per-type decoders
+// independent of member order.
+//
+// Cost: replay and import decode every stored event, so nothing here allocates per member. The
+// node array and the padded input buffer are thread_local and only grow; keys and strings are
+// string_views into the parser's own buffer (valid until the thread's next parse), and paths for
+// error messages are built only when there is an error. The typed structs' strings are the only
+// allocations left.
 #include <simdjson.h>
 
+#include <array>
+#include <bitset>
+#include <cstring>
 #include <utility>
 
 #include "domain/events.h"
@@ -17,14 +27,28 @@ namespace {
 constexpr int kDataDepthMax = 3;
 constexpr size_t kDataMembersMax = 128;
 
+// One JSON value. Nodes are stored in document order in one array: a container's members or
+// items follow it, and each node's subtree ends just before `end`, so siblings are found by
+// jumping from one `end` to the next.
 struct Node {
   enum class Kind { kNull, kBool, kInt, kString, kArray, kObject };
   Kind kind = Kind::kNull;
   bool boolean = false;
   int64_t integer = 0;
-  std::string text;
-  std::vector<Node> items;
-  std::vector<std::pair<std::string, Node>> members;
+  std::string_view key;   // the member's name, when the node is a member of an object
+  std::string_view text;  // a string's value
+  uint32_t end = 0;       // index one past the last node of this subtree
+  uint32_t children = 0;  // members of an object, items of an array
+};
+
+// The parsed document: nodes[0] is the root object. Views point into the parser's buffers.
+using Nodes = std::vector<Node>;
+
+// The path of a member for error messages ("applicant.name"), kept as a chain of keys on the
+// stack and joined only when an error needs it. Array items share their array's path.
+struct PathLink {
+  const PathLink* parent = nullptr;
+  std::string_view key;
 };
 
 Status Bad(std::string message, std::string field) {
@@ -36,88 +60,117 @@ std::string Join(std::string_view prefix, std::string_view key) {
   return prefix.empty() ? std::string(key) : std::string(prefix) + "." + std::string(key);
 }
 
-Status ParseNode(simdjson::ondemand::value value, int depth, const std::string& path, Node* out);
+std::string PathOf(const PathLink* link) {
+  return link == nullptr ? std::string() : Join(PathOf(link->parent), link->key);
+}
 
-Status ParseObject(simdjson::ondemand::object object, int depth, const std::string& path,
-                   Node* out) {
-  out->kind = Node::Kind::kObject;
+Status ParseNode(simdjson::ondemand::value value, int depth, const PathLink* path, Nodes* nodes);
+
+// Whether the object at `object` already has a member named `key`.
+bool HasMember(const Nodes& nodes, size_t object, std::string_view key) {
+  for (size_t child = object + 1; child < nodes.size(); child = nodes[child].end) {
+    if (nodes[child].key == key) return true;
+  }
+  return false;
+}
+
+// Parses an object whose node is already at nodes->back(); its members follow it.
+Status ParseObject(simdjson::ondemand::object object, int depth, const PathLink* path,
+                   Nodes* nodes) {
+  const size_t self = nodes->size() - 1;
+  (*nodes)[self].kind = Node::Kind::kObject;
   for (auto field : object) {
     std::string_view key;
-    if (field.unescaped_key().get(key) != simdjson::SUCCESS) return Bad("malformed key", path);
-    std::string member_path = Join(path, key);
-    for (const auto& [existing, ignored] : out->members) {
-      if (existing == key) return Bad("duplicate member '" + member_path + "'", member_path);
+    if (field.unescaped_key().get(key) != simdjson::SUCCESS) {
+      return Bad("malformed key", PathOf(path));
     }
-    if (out->members.size() >= kDataMembersMax) return Bad("too many members", path);
-    out->members.emplace_back(std::string(key), Node{});
+    const PathLink member_path{path, key};
+    if (HasMember(*nodes, self, key)) {
+      std::string text = PathOf(&member_path);
+      return Bad("duplicate member '" + text + "'", text);
+    }
+    if ((*nodes)[self].children >= kDataMembersMax) return Bad("too many members", PathOf(path));
+    ++(*nodes)[self].children;
     simdjson::ondemand::value member;
     if (field.value().get(member) != simdjson::SUCCESS) {
-      return Bad("malformed value of '" + member_path + "'", member_path);
+      std::string text = PathOf(&member_path);
+      return Bad("malformed value of '" + text + "'", text);
     }
-    YIWANG_RETURN_IF_ERROR(ParseNode(member, depth + 1, member_path, &out->members.back().second));
+    nodes->emplace_back().key = key;
+    YIWANG_RETURN_IF_ERROR(ParseNode(member, depth + 1, &member_path, nodes));
   }
+  (*nodes)[self].end = static_cast<uint32_t>(nodes->size());
   return Status::Ok();
 }
 
-Status ParseArray(simdjson::ondemand::array array, int depth, const std::string& path, Node* out) {
-  out->kind = Node::Kind::kArray;
+// Parses an array whose node is already at nodes->back(); its items follow it.
+Status ParseArray(simdjson::ondemand::array array, int depth, const PathLink* path, Nodes* nodes) {
+  const size_t self = nodes->size() - 1;
+  (*nodes)[self].kind = Node::Kind::kArray;
   for (auto element : array) {
-    if (out->items.size() >= kDataMembersMax) return Bad("too many elements", path);
+    if ((*nodes)[self].children >= kDataMembersMax) return Bad("too many elements", PathOf(path));
     simdjson::ondemand::value item;
-    if (std::move(element).get(item) != simdjson::SUCCESS) return Bad("malformed array", path);
-    out->items.emplace_back();
-    YIWANG_RETURN_IF_ERROR(ParseNode(item, depth + 1, path, &out->items.back()));
+    if (std::move(element).get(item) != simdjson::SUCCESS) {
+      return Bad("malformed array", PathOf(path));
+    }
+    ++(*nodes)[self].children;
+    nodes->emplace_back();
+    YIWANG_RETURN_IF_ERROR(ParseNode(item, depth + 1, path, nodes));
   }
+  (*nodes)[self].end = static_cast<uint32_t>(nodes->size());
   return Status::Ok();
 }
 
-Status ParseNode(simdjson::ondemand::value value, int depth, const std::string& path, Node* out) {
-  if (depth > kDataDepthMax) return Bad("nested too deeply", path);
-  simdjson::ondemand::json_type type;
-  if (value.type().get(type) != simdjson::SUCCESS) return Bad("malformed value", path);
+// Fills nodes->back() (a scalar, or a container and its subtree) from `value`.
+Status ParseNode(simdjson::ondemand::value value, int depth, const PathLink* path, Nodes* nodes) {
+  if (depth > kDataDepthMax) return Bad("nested too deeply", PathOf(path));
+  auto malformed = [path](std::string_view what) {
+    return Bad("malformed " + std::string(what), PathOf(path));
+  };
+  using Type = simdjson::ondemand::json_type;
+  Type type;
+  if (value.type().get(type) != simdjson::SUCCESS) return malformed("value");
+  Node& node = nodes->back();
+  node.end = static_cast<uint32_t>(nodes->size());
   switch (type) {
-    case simdjson::ondemand::json_type::object: {
+    case Type::object: {
       simdjson::ondemand::object object;
-      if (value.get_object().get(object) != simdjson::SUCCESS) return Bad("malformed object", path);
-      return ParseObject(object, depth, path, out);
+      if (value.get_object().get(object) != simdjson::SUCCESS) return malformed("object");
+      return ParseObject(object, depth, path, nodes);
     }
-    case simdjson::ondemand::json_type::array: {
+    case Type::array: {
       simdjson::ondemand::array array;
-      if (value.get_array().get(array) != simdjson::SUCCESS) return Bad("malformed array", path);
-      return ParseArray(array, depth, path, out);
+      if (value.get_array().get(array) != simdjson::SUCCESS) return malformed("array");
+      return ParseArray(array, depth, path, nodes);
     }
-    case simdjson::ondemand::json_type::string: {
-      std::string_view text;
-      if (value.get_string().get(text) != simdjson::SUCCESS) return Bad("malformed string", path);
-      out->kind = Node::Kind::kString;
-      out->text.assign(text);
+    case Type::string:
+      node.kind = Node::Kind::kString;
+      if (value.get_string().get(node.text) != simdjson::SUCCESS) return malformed("string");
+      return Status::Ok();
+    case Type::number:
+      node.kind = Node::Kind::kInt;
+      if (value.get_int64().get(node.integer) == simdjson::SUCCESS) return Status::Ok();
+      return Bad("'" + PathOf(path) + "' must be an integer", PathOf(path));
+    case Type::boolean:
+      node.kind = Node::Kind::kBool;
+      if (value.get_bool().get(node.boolean) != simdjson::SUCCESS) return malformed("bool");
+      return Status::Ok();
+    case Type::null: {
+      // is_null() converted straight to bool throws (and ends the process) on "nul", "nulx".
+      bool is_null = false;
+      if (value.is_null().get(is_null) != simdjson::SUCCESS || !is_null) return malformed("null");
+      node.kind = Node::Kind::kNull;
       return Status::Ok();
     }
-    case simdjson::ondemand::json_type::number: {
-      if (value.get_int64().get(out->integer) != simdjson::SUCCESS) {
-        return Bad("'" + path + "' must be an integer", path);
-      }
-      out->kind = Node::Kind::kInt;
-      return Status::Ok();
-    }
-    case simdjson::ondemand::json_type::boolean:
-      if (value.get_bool().get(out->boolean) != simdjson::SUCCESS)
-        return Bad("malformed bool", path);
-      out->kind = Node::Kind::kBool;
-      return Status::Ok();
-    case simdjson::ondemand::json_type::null:
-      if (!value.is_null()) return Bad("malformed null", path);
-      out->kind = Node::Kind::kNull;
-      return Status::Ok();
   }
-  return Bad("malformed value", path);
+  return malformed("value");
 }
 
 // The members of one object, taken one by one by a type decoder.
 class Members {
  public:
-  Members(const Node& object, std::string prefix)
-      : object_(object), prefix_(std::move(prefix)), taken_(object.members.size(), false) {}
+  Members(const Nodes& nodes, size_t object, std::string prefix)
+      : nodes_(nodes), object_(object), prefix_(std::move(prefix)) {}
 
   Status String(std::string_view key, size_t bytes_max, std::string* out) {
     return TakeString(key, bytes_max, /*required=*/true, out);
@@ -141,23 +194,23 @@ class Members {
     return Status::Ok();
   }
   Status Date(std::string_view key, CivilDate* out) {
-    std::string text;
-    YIWANG_RETURN_IF_ERROR(String(key, kEventIdBytesMax, &text));
-    return ConvertDate(key, text, out);
+    const Node* node = nullptr;
+    YIWANG_RETURN_IF_ERROR(TakeText(key, kEventIdBytesMax, /*required=*/true, &node));
+    return ConvertDate(key, node->text, out);
   }
   Status OptionalDate(std::string_view key, std::optional<CivilDate>* out) {
-    std::string text;
-    YIWANG_RETURN_IF_ERROR(OptionalString(key, kEventIdBytesMax, &text));
-    if (text.empty()) return Status::Ok();
+    const Node* node = nullptr;
+    YIWANG_RETURN_IF_ERROR(TakeText(key, kEventIdBytesMax, /*required=*/false, &node));
+    if (node == nullptr || node->text.empty()) return Status::Ok();
     CivilDate date;
-    YIWANG_RETURN_IF_ERROR(ConvertDate(key, text, &date));
+    YIWANG_RETURN_IF_ERROR(ConvertDate(key, node->text, &date));
     *out = date;
     return Status::Ok();
   }
   Status Time(std::string_view key, Timestamp* out) {
-    std::string text;
-    YIWANG_RETURN_IF_ERROR(String(key, kEventIdBytesMax, &text));
-    Result<Timestamp> parsed = ParseTimestamp(text);
+    const Node* node = nullptr;
+    YIWANG_RETURN_IF_ERROR(TakeText(key, kEventIdBytesMax, /*required=*/true, &node));
+    Result<Timestamp> parsed = ParseTimestamp(node->text);
     if (!parsed.ok()) return Bad("'" + Path(key) + "' is not a timestamp", Path(key));
     *out = *parsed;
     return Status::Ok();
@@ -166,25 +219,39 @@ class Members {
                     std::vector<std::string>* out) {
     const Node* node = nullptr;
     YIWANG_RETURN_IF_ERROR(Take(key, Node::Kind::kArray, "an array", /*required=*/true, &node));
-    if (node->items.size() > items_max) return Bad("'" + Path(key) + "' too long", Path(key));
-    for (const Node& item : node->items) {
-      if (item.kind != Node::Kind::kString || item.text.size() > bytes_max) {
+    if (node->children > items_max) return Bad("'" + Path(key) + "' too long", Path(key));
+    out->reserve(out->size() + node->children);
+    for (size_t item = Index(node) + 1; item < node->end; item = nodes_[item].end) {
+      if (nodes_[item].kind != Node::Kind::kString || nodes_[item].text.size() > bytes_max) {
         return Bad("'" + Path(key) + "' must hold strings within limits", Path(key));
       }
-      out->push_back(item.text);
+      out->emplace_back(nodes_[item].text);
     }
     return Status::Ok();
   }
   Status Object(std::string_view key, const Node** out) {
     return Take(key, Node::Kind::kObject, "an object", /*required=*/true, out);
   }
+  // The members of `object` (taken as `key`), named "key.member" in errors.
+  Members Nested(std::string_view key, const Node* object) const {
+    return Members(nodes_, Index(object), Path(key));
+  }
+  // Calls fn(key, value) for each member of `object` in document order; stops at an error.
+  template <typename Fn>
+  Status ForEachMember(const Node* object, Fn fn) const {
+    for (size_t child = Index(object) + 1; child < object->end; child = nodes_[child].end) {
+      YIWANG_RETURN_IF_ERROR(fn(nodes_[child].key, nodes_[child]));
+    }
+    return Status::Ok();
+  }
   std::string Path(std::string_view key) const { return Join(prefix_, key); }
 
   // Fails on the first member no decoder took.
   Status Finish() const {
-    for (size_t index = 0; index < taken_.size(); ++index) {
-      if (!taken_[index]) {
-        std::string path = Path(object_.members[index].first);
+    size_t ordinal = 0;
+    for (size_t child = object_ + 1; child < nodes_[object_].end; child = nodes_[child].end) {
+      if (!taken_[ordinal++]) {
+        std::string path = Path(nodes_[child].key);
         return Bad("unknown member '" + path + "'", path);
       }
     }
@@ -192,38 +259,49 @@ class Members {
   }
 
  private:
+  size_t Index(const Node* node) const { return static_cast<size_t>(node - nodes_.data()); }
+
   Status Take(std::string_view key, Node::Kind kind, std::string_view kind_name, bool required,
               const Node** out) {
-    for (size_t index = 0; index < object_.members.size(); ++index) {
-      if (object_.members[index].first != key) continue;
-      taken_[index] = true;
-      if (object_.members[index].second.kind != kind) {
+    size_t ordinal = 0;
+    for (size_t child = object_ + 1; child < nodes_[object_].end;
+         child = nodes_[child].end, ++ordinal) {
+      if (nodes_[child].key != key) continue;
+      taken_[ordinal] = true;
+      if (nodes_[child].kind != kind) {
         return Bad("'" + Path(key) + "' must be " + std::string(kind_name), Path(key));
       }
-      *out = &object_.members[index].second;
+      *out = &nodes_[child];
       return Status::Ok();
     }
     if (required) return Bad("missing member '" + Path(key) + "'", Path(key));
     return Status::Ok();
   }
-  Status TakeString(std::string_view key, size_t bytes_max, bool required, std::string* out) {
-    const Node* node = nullptr;
-    YIWANG_RETURN_IF_ERROR(Take(key, Node::Kind::kString, "a string", required, &node));
-    if (node == nullptr) return Status::Ok();
-    if (node->text.size() > bytes_max) return Bad("'" + Path(key) + "' too long", Path(key));
-    *out = node->text;
+  // A string member within bytes_max; *out stays null when it is optional and absent.
+  Status TakeText(std::string_view key, size_t bytes_max, bool required, const Node** out) {
+    YIWANG_RETURN_IF_ERROR(Take(key, Node::Kind::kString, "a string", required, out));
+    if (*out != nullptr && (*out)->text.size() > bytes_max) {
+      return Bad("'" + Path(key) + "' too long", Path(key));
+    }
     return Status::Ok();
   }
-  Status ConvertDate(std::string_view key, const std::string& text, CivilDate* out) {
+  Status TakeString(std::string_view key, size_t bytes_max, bool required, std::string* out) {
+    const Node* node = nullptr;
+    YIWANG_RETURN_IF_ERROR(TakeText(key, bytes_max, required, &node));
+    if (node != nullptr) out->assign(node->text);
+    return Status::Ok();
+  }
+  Status ConvertDate(std::string_view key, std::string_view text, CivilDate* out) {
     Result<CivilDate> parsed = ParseDate(text);
     if (!parsed.ok()) return Bad("'" + Path(key) + "' is not a date", Path(key));
     *out = *parsed;
     return Status::Ok();
   }
 
-  const Node& object_;
+  const Nodes& nodes_;
+  size_t object_;  // index of the object in nodes_
   std::string prefix_;
-  std::vector<bool> taken_;
+  std::bitset<kDataMembersMax> taken_;  // by member ordinal; parsing allows at most this many
 };
 
 template <typename Enum>
@@ -241,7 +319,7 @@ Status TakeEnum(Members& members, std::string_view key,
 Status DecodeApplicant(Members& members, Applicant* out) {
   const Node* node = nullptr;
   YIWANG_RETURN_IF_ERROR(members.Object("applicant", &node));
-  Members applicant(*node, members.Path("applicant"));
+  Members applicant = members.Nested("applicant", node);
   YIWANG_RETURN_IF_ERROR(applicant.String("id_number", kEventIdBytesMax, &out->id_number));
   YIWANG_RETURN_IF_ERROR(applicant.String("name", kEventNameBytesMax, &out->name));
   YIWANG_RETURN_IF_ERROR(applicant.OptionalString("phone", kEventNameBytesMax, &out->phone));
@@ -252,16 +330,19 @@ Status DecodeApplicant(Members& members, Applicant* out) {
 Status DecodeForm(Members& members, std::map<std::string, std::string>* out) {
   const Node* node = nullptr;
   YIWANG_RETURN_IF_ERROR(members.Object("form", &node));
-  if (node->members.size() > kFormFieldsMax) return Bad("'form' has too many fields", "form");
-  for (const auto& [key, value] : node->members) {
-    std::string path = "form." + key;
-    if (key.empty() || key.size() > kEventIdBytesMax) return Bad("bad form key", path);
+  if (node->children > kFormFieldsMax) return Bad("'form' has too many fields", "form");
+  return members.ForEachMember(node, [out](std::string_view key, const Node& value) {
+    if (key.empty() || key.size() > kEventIdBytesMax) {
+      return Bad("bad form key", "form." + std::string(key));
+    }
     if (value.kind != Node::Kind::kString || value.text.size() > kFormValueBytesMax) {
+      std::string path = "form." + std::string(key);
       return Bad("'" + path + "' must be a string within limits", path);
     }
-    (*out)[key] = value.text;
-  }
-  return Status::Ok();
+    // Parsing refused duplicate keys; canonical forms come sorted, so the hint is exact.
+    out->emplace_hint(out->end(), key, value.text);
+    return Status::Ok();
+  });
 }
 
 // One Decode overload per event type: the schema-1 layout written by events.cc.
@@ -384,11 +465,11 @@ Status Decode(Members& m, TripRecorded* out) {
 
 // Decodes the alternative `index` of CaseEvent (found by its type name) from `root`.
 template <size_t I = 0>
-Result<CaseEvent> DecodeAlternative(size_t index, const Node& root) {
+Result<CaseEvent> DecodeAlternative(size_t index, const Nodes& nodes) {
   if constexpr (I < std::variant_size_v<CaseEvent>) {
-    if (index != I) return DecodeAlternative<I + 1>(index, root);
+    if (index != I) return DecodeAlternative<I + 1>(index, nodes);
     std::variant_alternative_t<I, CaseEvent> event;
-    Members members(root, "");
+    Members members(nodes, /*object=*/0, "");
     YIWANG_RETURN_IF_ERROR(Decode(members, &event));
     YIWANG_RETURN_IF_ERROR(members.Finish());
     return CaseEvent(std::in_place_index<I>, std::move(event));
@@ -397,41 +478,78 @@ Result<CaseEvent> DecodeAlternative(size_t index, const Node& root) {
   }
 }
 
+// The index of `type` among CaseEvent's alternatives. Looked up for every decoded event, so the
+// names sit in a small open-addressing table: the hash only picks where to start comparing.
 std::optional<size_t> EventTypeIndex(std::string_view type) {
-  // The names, in alternative order, from EventTypeName of a default value of each alternative.
-  static const std::vector<std::string_view> kNames = [] {
-    std::vector<std::string_view> names;
-    auto add = [&names]<size_t... I>(std::index_sequence<I...>) {
-      (names.push_back(EventTypeName(CaseEvent(std::in_place_index<I>))), ...);
+  constexpr size_t kSlots = 64;
+  static_assert(std::variant_size_v<CaseEvent> < kSlots / 2, "keep probe sequences short");
+  struct Slot {
+    std::string_view name;  // empty: a free slot
+    size_t index = 0;
+  };
+  constexpr auto kHash = [](std::string_view name) {
+    const size_t middle = name.empty() ? 0 : static_cast<unsigned char>(name[name.size() / 2]);
+    return (name.size() * 31 + middle) % kSlots;
+  };
+  static const std::array<Slot, kSlots> kTable = [&kHash] {
+    std::array<Slot, kSlots> table{};
+    auto insert = [&](std::string_view name, size_t index) {
+      size_t slot = kHash(name);
+      while (!table[slot].name.empty()) slot = (slot + 1) % kSlots;
+      table[slot] = Slot{name, index};
     };
-    add(std::make_index_sequence<std::variant_size_v<CaseEvent>>());
-    return names;
+    auto insert_all = [&]<size_t... I>(std::index_sequence<I...>) {
+      (insert(EventTypeName(CaseEvent(std::in_place_index<I>)), I), ...);
+    };
+    insert_all(std::make_index_sequence<std::variant_size_v<CaseEvent>>());
+    return table;
   }();
-  for (size_t index = 0; index < kNames.size(); ++index) {
-    if (kNames[index] == type) return index;
+  for (size_t slot = kHash(type); !kTable[slot].name.empty(); slot = (slot + 1) % kSlots) {
+    if (kTable[slot].name == type) return kTable[slot].index;
   }
   return std::nullopt;
 }
 
-Result<Node> ParseData(std::string_view data_json) {
+// simdjson reads up to SIMDJSON_PADDING bytes past the end of its input. Copying into a buffer
+// that only ever grows (per thread; callers refuse inputs over kEventBytesMax first, which bounds
+// it) costs a memcpy instead of an allocation per event; the padding is zeroed as
+// simdjson::padded_string does.
+simdjson::padded_string_view PaddedCopy(std::string_view bytes) {
+  thread_local std::vector<char> buffer;
+  const size_t capacity = bytes.size() + simdjson::SIMDJSON_PADDING;
+  if (buffer.size() < capacity) buffer.resize(capacity);
+  std::memcpy(buffer.data(), bytes.data(), bytes.size());
+  std::memset(buffer.data() + bytes.size(), 0, simdjson::SIMDJSON_PADDING);
+  return simdjson::padded_string_view(buffer.data(), bytes.size(), buffer.size());
+}
+
+// Parses `data_json` into this thread's node array (nodes[0] is the root object). The nodes are
+// valid until the thread's next ParseData.
+Result<const Nodes*> ParseData(std::string_view data_json) {
   if (data_json.size() > kEventBytesMax) return Bad("larger than kEventBytesMax", "");
   thread_local simdjson::ondemand::parser parser;
-  simdjson::padded_string padded(data_json);
+  thread_local Nodes nodes;
   simdjson::ondemand::document document;
-  if (parser.iterate(padded).get(document) != simdjson::SUCCESS) return Bad("not JSON", "");
+  if (parser.iterate(PaddedCopy(data_json)).get(document) != simdjson::SUCCESS) {
+    return Bad("not JSON", "");
+  }
   simdjson::ondemand::object object;
   if (document.get_object().get(object) != simdjson::SUCCESS) return Bad("not a JSON object", "");
-  Node root;
-  YIWANG_RETURN_IF_ERROR(ParseObject(object, 1, "", &root));
+  nodes.clear();
+  nodes.emplace_back();
+  YIWANG_RETURN_IF_ERROR(ParseObject(object, 1, /*path=*/nullptr, &nodes));
   // After the root object the document must be at its end: anything else is trailing garbage.
   const char* trailing = nullptr;
   if (document.current_location().get(trailing) == simdjson::SUCCESS) {
     return Bad("trailing content after the object", "");
   }
-  return root;
+  return &nodes;
 }
 
 }  // namespace
+
+// Asked for every event the runner reads: the hash table, not a scan of the names.
+bool IsCaseEventType(std::string_view type) { return EventTypeIndex(type).has_value(); }
 
 Result<CaseEvent> DecodeEventData(std::string_view type, uint32_t schema,
                                   std::string_view data_json) {
@@ -449,9 +567,9 @@ Result<CaseEvent> DecodeEventData(std::string_view type, uint32_t schema,
                            "schema")
         .WithReason("unsupported_schema");
   }
-  Result<Node> root = ParseData(data_json);
-  if (!root.ok()) return root.status();
-  return DecodeAlternative(*index, *root);
+  Result<const Nodes*> nodes = ParseData(data_json);
+  if (!nodes.ok()) return nodes.status();
+  return DecodeAlternative(*index, **nodes);
 }
 
 }  // namespace yiwang

@@ -1,0 +1,199 @@
+#include "domain/envelope.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+
+namespace yiwang {
+namespace {
+
+std::string Hex(char digit) { return std::string(kHashHexLength, digit); }
+
+// Every member set, long enough that its strings live on the heap.
+EventEnvelope FullEnvelope() {
+  EventEnvelope event;
+  event.position = 1042;
+  event.stream = "case-3301062026112700017-with-a-long-suffix";
+  event.version = 7;
+  event.type = "ReviewStepCompleted";
+  event.schema = 1;
+  event.occurred_at = ParseTimestamp("2026-11-27T01:31:05.123Z").value();
+  event.recorded_at = ParseTimestamp("2026-11-27T01:31:05.456Z").value();
+  event.actor = Actor{"officer-0192-long-identifier", "officer", "330106-GA-CRJ-DEPARTMENT",
+                      "window", "330106-HALL-01-NORTH-WING"};
+  event.correlation_id = "correlation-0123456789abcdef";
+  event.causation_id = "causation-0123456789abcdef";
+  event.idempotency_key = "idempotency-0123456789abcdef";
+  event.data = R"({"step":"audit","opinion":"同意, 材料齐全, 符合法定条件","note":"n"})";
+  event.prev_hash = Hex('a');
+  event.hash = Hex('b');
+  return event;
+}
+
+// Only the required members; every optional string empty (and so omitted from the bytes).
+EventEnvelope MinimalEnvelope() {
+  EventEnvelope event;
+  event.position = 1;
+  event.stream = "s";
+  event.version = 1;
+  event.type = "ReviewStarted";
+  event.schema = 1;
+  event.data = "{}";
+  event.prev_hash = std::string(kZeroHash);
+  event.hash = Hex('0');
+  return event;
+}
+
+TEST(EnvelopeTest, DecodeRoundTripsCanonicalBytes) {
+  for (const EventEnvelope& event : {FullEnvelope(), MinimalEnvelope()}) {
+    const std::string bytes = EncodeEnvelope(event);
+    Result<EventEnvelope> decoded = DecodeEnvelope(bytes);
+    ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+    EXPECT_EQ(*decoded, event);
+    EXPECT_EQ(EncodeEnvelope(*decoded), bytes);
+  }
+}
+
+TEST(EnvelopeTest, DecodeIntoReusesTheEnvelopeAndClearsAbsentMembers) {
+  const std::string full = EncodeEnvelope(FullEnvelope());
+  const std::string minimal = EncodeEnvelope(MinimalEnvelope());
+  EventEnvelope reused;
+  ASSERT_TRUE(DecodeEnvelopeInto(full, &reused).ok());
+  EXPECT_EQ(reused, FullEnvelope());
+  const size_t stream_capacity = reused.stream.capacity();
+
+  // A small event after a big one: nothing of the big one may survive.
+  ASSERT_TRUE(DecodeEnvelopeInto(minimal, &reused).ok());
+  EXPECT_EQ(reused, DecodeEnvelope(minimal).value());
+  EXPECT_EQ(reused, MinimalEnvelope());
+  EXPECT_TRUE(reused.actor.id.empty());
+  EXPECT_TRUE(reused.idempotency_key.empty());
+  EXPECT_GE(reused.stream.capacity(), stream_capacity);  // capacity kept, not reallocated
+
+  // A failed decode leaves `reused` unspecified; the next good one still decodes exactly.
+  EXPECT_FALSE(DecodeEnvelopeInto(R"({"position":1,"bogus":2})", &reused).ok());
+  ASSERT_TRUE(DecodeEnvelopeInto(full, &reused).ok());
+  EXPECT_EQ(reused, FullEnvelope());
+  ASSERT_TRUE(DecodeEnvelopeInto(minimal, &reused).ok());
+  EXPECT_EQ(reused, MinimalEnvelope());
+}
+
+TEST(EnvelopeTest, DecodeIntoHandlesInputsLargerThanAnyBefore) {
+  // The padded copy grows with the input: a big event after small ones decodes whole.
+  EventEnvelope event = MinimalEnvelope();
+  EventEnvelope reused;
+  ASSERT_TRUE(DecodeEnvelopeInto(EncodeEnvelope(event), &reused).ok());
+  event.data = R"({"note":")" + std::string(100'000, 'x') + R"("})";
+  ASSERT_TRUE(DecodeEnvelopeInto(EncodeEnvelope(event), &reused).ok());
+  EXPECT_EQ(reused, event);
+}
+
+void ExpectMalformed(const std::string& bytes, std::string_view message_part) {
+  SCOPED_TRACE(bytes);
+  Result<EventEnvelope> decoded = DecodeEnvelope(bytes);
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(decoded.status().message().find("malformed event envelope: "), std::string::npos);
+  EXPECT_NE(decoded.status().message().find(message_part), std::string::npos)
+      << decoded.status().message();
+  // DecodeEnvelopeInto refuses the same bytes with the same error, even into a used envelope.
+  EventEnvelope reused = FullEnvelope();
+  Status into = DecodeEnvelopeInto(bytes, &reused);
+  EXPECT_EQ(into.code(), decoded.status().code());
+  EXPECT_EQ(into.message(), decoded.status().message());
+}
+
+// Replaces the first `from` in the canonical bytes of the full envelope.
+std::string FullWith(std::string_view from, std::string_view to) {
+  std::string bytes = EncodeEnvelope(FullEnvelope());
+  const size_t at = bytes.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return bytes.replace(at, from.size(), to);
+}
+
+TEST(EnvelopeTest, MalformedEnvelopesAreDataLoss) {
+  ExpectMalformed("", "not JSON");
+  ExpectMalformed("[1]", "not a JSON object");
+  ExpectMalformed(std::string(kEventBytesMax + 1, ' '), "larger than kEventBytesMax");
+  ExpectMalformed(FullWith(R"("position":1042,)", R"("position":1042,"extra":1,)"),
+                  "unknown member 'extra'");
+  ExpectMalformed(FullWith(R"("role":"officer")", R"("rank":"officer")"),
+                  "unknown member 'actor.rank'");
+  ExpectMalformed(FullWith(R"("role":"officer")", R"("role":7)"),
+                  "member 'actor.role' has the wrong type");
+  ExpectMalformed(FullWith(R"("position":1042)", R"("position":"1042")"),
+                  "member 'position' has the wrong type");
+  ExpectMalformed(FullWith(R"("position":1042)", R"("position":-1)"), "wrong type");
+  ExpectMalformed(FullWith(R"("position":1042)", R"("position":0)"), "position must be at least");
+  ExpectMalformed(FullWith(R"("version":7)", R"("version":0)"), "version out of range");
+  ExpectMalformed(FullWith(R"("version":7)", R"("version":4294967296)"), "version out of range");
+  ExpectMalformed(FullWith(R"("schema":1)", R"("schema":1001)"), "schema out of range");
+  ExpectMalformed(FullWith(R"("data":{)", R"("data":[],"x":{)"),
+                  "member 'data' has the wrong type");
+  ExpectMalformed(FullWith("01:31:05.123Z", "25:31:05.123Z"), "member 'occurred_at': expected");
+  ExpectMalformed(FullWith(R"("stream":"case-3301062026112700017-with-a-long-suffix",)", ""),
+                  "a required member is missing");
+  ExpectMalformed(
+      FullWith(R"("stream":"case-3301062026112700017-with-a-long-suffix")", R"("stream":"")"),
+      "bad stream id");
+  ExpectMalformed(FullWith(Hex('b'), Hex('B')), "64 lowercase hex");
+  ExpectMalformed(FullWith(Hex('a'), Hex('a') + "a"), "64 lowercase hex");
+  ExpectMalformed(FullWith(Hex('a'), Hex('a').substr(1) + "g"), "64 lowercase hex");
+}
+
+TEST(EnvelopeTest, IsLowerHexAgreesWithTheDefinitionForEveryByteAndLength) {
+  auto reference = [](std::string_view text) {
+    for (char c : text) {
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    }
+    return true;
+  };
+  EXPECT_TRUE(IsLowerHex(""));
+  EXPECT_TRUE(IsLowerHex(kZeroHash));
+  for (size_t length = 1; length <= 2 * kHashHexLength + 3; length += 7) {
+    std::string text(length, '0');
+    for (size_t index = 0; index < length; ++index) text[index] = "0123456789abcdef"[index % 16];
+    ASSERT_TRUE(IsLowerHex(text));
+    for (size_t at = 0; at < length; ++at) {
+      for (int byte = 0; byte < 256; ++byte) {
+        std::string changed = text;
+        changed[at] = static_cast<char>(byte);
+        ASSERT_EQ(IsLowerHex(changed), reference(changed)) << length << " " << at << " " << byte;
+      }
+    }
+  }
+}
+
+// Random byte edits of a canonical envelope: decoding fails cleanly or yields an envelope, and
+// DecodeEnvelopeInto (into an envelope reused across all rounds) always agrees with it.
+TEST(EnvelopeTest, MutatedEnvelopesNeverCrashAndBothDecodersAgree) {
+  std::mt19937 random(20261127);
+  const std::string alphabet = "{}[]\":,0123456789abfnrtul\\ \x01\xe5";
+  const std::string canonical = EncodeEnvelope(FullEnvelope());
+  EventEnvelope reused;
+  for (int round = 0; round < 3000; ++round) {
+    std::string mutated = canonical;
+    const int edits = 1 + static_cast<int>(random() % 3);
+    for (int edit = 0; edit < edits; ++edit) {
+      const size_t at = random() % mutated.size();
+      if (random() % 2 == 0) {
+        mutated[at] = alphabet[random() % alphabet.size()];
+      } else {
+        mutated.erase(at, 1 + random() % 4);
+      }
+    }
+    Result<EventEnvelope> decoded = DecodeEnvelope(mutated);
+    Status into = DecodeEnvelopeInto(mutated, &reused);
+    ASSERT_EQ(decoded.ok(), into.ok()) << mutated;
+    if (decoded.ok()) {
+      EXPECT_EQ(reused, *decoded) << mutated;
+    } else {
+      EXPECT_EQ(decoded.status().code(), StatusCode::kDataLoss);
+      EXPECT_EQ(into.message(), decoded.status().message());
+    }
+  }
+}
+
+}  // namespace
+}  // namespace yiwang
