@@ -144,6 +144,8 @@ struct CaseState {
 // Applies one stored event. Events are trusted (they passed Decide and DecodeEventData); the
 // version is taken from the record.
 CaseState Evolve(CaseState state, const RecordedCaseEvent& recorded);
+// The same, in place: folding a long history without moving the state twice per event (replay).
+void EvolveInPlace(CaseState* state, const RecordedCaseEvent& recorded);
 
 // Everything Decide needs from outside the aggregate.
 struct DecideContext {

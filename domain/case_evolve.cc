@@ -137,20 +137,24 @@ CaseStatus StatusAfter(CaseStatus before, const CaseEvent& event) {
   return std::visit(StatusVisitor{before}, event);
 }
 
-CaseState Evolve(CaseState state, const RecordedCaseEvent& recorded) {
-  const CaseStatus next = StatusAfter(state.status, recorded.event);
+void EvolveInPlace(CaseState* state, const RecordedCaseEvent& recorded) {
+  const CaseStatus next = StatusAfter(state->status, recorded.event);
   // Leaving a paused state ends the pause, whatever the way out (resume, withdrawal).
-  if (IsPauseStatus(state.status) && next != state.status && !state.pauses.empty() &&
-      !state.pauses.back().to.has_value()) {
-    state.pauses.back().to = recorded.occurred_at;
+  if (IsPauseStatus(state->status) && next != state->status && !state->pauses.empty() &&
+      !state->pauses.back().to.has_value()) {
+    state->pauses.back().to = recorded.occurred_at;
   }
-  if (IsPauseStatus(next) && next != state.status) {
-    state.pauses.push_back(ClockPause{recorded.occurred_at, std::nullopt, next});
+  if (IsPauseStatus(next) && next != state->status) {
+    state->pauses.push_back(ClockPause{recorded.occurred_at, std::nullopt, next});
   }
-  std::visit([&](const auto& event) { Apply(event, recorded, &state); }, recorded.event);
-  state.status = next;
-  state.version = recorded.version;
-  state.last_event_at = recorded.occurred_at;
+  std::visit([&](const auto& event) { Apply(event, recorded, state); }, recorded.event);
+  state->status = next;
+  state->version = recorded.version;
+  state->last_event_at = recorded.occurred_at;
+}
+
+CaseState Evolve(CaseState state, const RecordedCaseEvent& recorded) {
+  EvolveInPlace(&state, recorded);
   return state;
 }
 
