@@ -17,7 +17,6 @@ constexpr size_t kCatalogDepartmentBytesMax = 64;
 constexpr size_t kMaterialCodeBytesMax = 64;
 constexpr size_t kCatalogTextBytesMax = 1024;  // a name or one condition
 constexpr size_t kCatalogConditionsMax = 32;
-constexpr int kBaselineMaterialsMax = 256;
 constexpr size_t kCatalogItemBytesMax = 256 * 1024;
 constexpr size_t kCatalogFileBytesMax = 16 * 1024 * 1024;
 constexpr size_t kCatalogItemsMax = 10'000;
@@ -318,9 +317,9 @@ Status ValidateCatalogItem(const CatalogItem& item) {
         CheckText(item.conditions[index], "conditions[" + std::to_string(index) + "]"));
   }
   YIWANG_RETURN_IF_ERROR(ValidateMaterials(item));
-  if (item.baseline_materials < 0 || item.baseline_materials > kBaselineMaterialsMax) {
+  if (item.baseline_materials < 0 || item.baseline_materials > kCatalogBaselineMaterialsMax) {
     return BadMember("baseline_materials",
-                     "must be between 0 and " + std::to_string(kBaselineMaterialsMax));
+                     "must be between 0 and " + std::to_string(kCatalogBaselineMaterialsMax));
   }
   YIWANG_RETURN_IF_ERROR(ValidateDays(item));
   return ValidateChannels(item);

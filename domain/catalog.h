@@ -31,6 +31,7 @@ struct Material {
 };
 
 inline constexpr size_t kCatalogMaterialsMax = 64;
+inline constexpr int kCatalogBaselineMaterialsMax = 256;  // baseline_materials, 0..this
 inline constexpr int kPromisedDaysMax = 365;
 
 struct CatalogItem {
