@@ -72,6 +72,13 @@ Status CheckFamilies(const std::string& path) {
 EventStore::Impl::~Impl() {
   StopWriter();
   if (db == nullptr) return;
+  // Persist the memtables: the next open (a restart, `yiwang replay`, `export`) then reads files
+  // instead of replaying up to a memtable's worth of WAL (seconds for a large log).
+  if (!options.read_only) {
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    db->Flush(flush, handles).PermitUncheckedError();  // the WAL still has it if this fails
+  }
   for (rocksdb::ColumnFamilyHandle* handle : handles) {
     db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
   }
