@@ -135,41 +135,63 @@ Result<ApplicantPage<Item>> ListRange(const ReadStore& store, const std::string&
 
 }  // namespace
 
-Status ApplicantIndex::Apply(const EventEnvelope& event, ReadBatch* batch) {
-  if (!event.stream.starts_with(kCaseStreamPrefix) || !IsCaseEventType(event.type)) {
-    return Status::Ok();
-  }
-  const std::string case_number = event.stream.substr(kCaseStreamPrefix.size());
-  Result<CaseEvent> data = DecodeEventData(event.type, event.schema, event.data);
-  if (!data.ok()) return DataLoss("case event does not decode: " + data.status().message());
-  if (const auto* submitted = std::get_if<CaseSubmitted>(&*data)) {
-    const std::string& id_number = submitted->applicant.id_number;
-    YIWANG_RETURN_IF_ERROR(batch->Put(kApplicantCasesFamily, case_number, id_number));
-    ApplicantCase entry{case_number, submitted->service_code, CaseStatus::kSubmitted,
-                        event.occurred_at, event.version};
-    return batch->Put(kApplicantsFamily, IndexKey(id_number, kCaseSeparator, case_number),
-                      EncodeCase(entry));
-  }
+Result<ApplicantIndex::PendingCase*> ApplicantIndex::Pending(std::string_view case_number,
+                                                             ReadBatch* batch) {
+  auto found = pending_.find(case_number);
+  if (found != pending_.end()) return &found->second;
   Result<std::optional<std::string>> id_number = batch->Get(kApplicantCasesFamily, case_number);
   if (!id_number.ok()) return id_number.status();
-  if (!id_number->has_value())
-    return DataLoss("case event before CaseSubmitted in " + event.stream);
-  const std::string key = IndexKey(**id_number, kCaseSeparator, case_number);
-  Result<std::optional<std::string>> bytes = batch->Get(kApplicantsFamily, key);
+  if (!id_number->has_value()) {
+    return DataLoss("case event before CaseSubmitted in case " + std::string(case_number));
+  }
+  Result<std::optional<std::string>> bytes =
+      batch->Get(kApplicantsFamily, IndexKey(**id_number, kCaseSeparator, case_number));
   if (!bytes.ok()) return bytes.status();
-  if (!bytes->has_value()) return DataLoss("applicant index: no entry for " + case_number);
+  if (!bytes->has_value()) {
+    return DataLoss("applicant index: no entry for " + std::string(case_number));
+  }
   Result<ApplicantCase> entry = DecodeCase(case_number, **bytes);
   if (!entry.ok()) return entry.status();
-  if (event.version <= entry->version) return Status::Ok();  // already applied
-  entry->state = StatusAfter(entry->state, *data);
-  entry->version = event.version;
-  YIWANG_RETURN_IF_ERROR(batch->Put(kApplicantsFamily, key, EncodeCase(*entry)));
-  if (const auto* issued = std::get_if<CertificateIssued>(&*data)) {
-    ApplicantCertificate certificate{issued->certificate_id, entry->service_code, case_number,
-                                     issued->delivery, event.occurred_at};
+  PendingCase pending{std::move(**id_number), std::move(entry).value()};
+  return &pending_.emplace(std::string(case_number), std::move(pending)).first->second;
+}
+
+Status ApplicantIndex::Apply(const ProjectedEvent& event, ReadBatch* batch) {
+  if (event.recorded == nullptr) return Status::Ok();
+  const CaseEvent& data = event.recorded->event;
+  const EventEnvelope& envelope = event.envelope;
+  if (const auto* submitted = std::get_if<CaseSubmitted>(&data)) {
+    const std::string& id_number = submitted->applicant.id_number;
+    YIWANG_RETURN_IF_ERROR(batch->Put(kApplicantCasesFamily, event.case_number, id_number));
+    ApplicantCase entry{std::string(event.case_number), submitted->service_code,
+                        CaseStatus::kSubmitted, envelope.occurred_at, envelope.version};
+    pending_.insert_or_assign(std::string(event.case_number),
+                              PendingCase{id_number, std::move(entry)});
+    return Status::Ok();
+  }
+  Result<PendingCase*> found = Pending(event.case_number, batch);
+  if (!found.ok()) return found.status();
+  PendingCase& pending = **found;
+  ApplicantCase& entry = pending.entry;
+  if (envelope.version <= entry.version) return Status::Ok();  // already applied
+  entry.state = StatusAfter(entry.state, data);
+  entry.version = envelope.version;
+  if (const auto* issued = std::get_if<CertificateIssued>(&data)) {
+    ApplicantCertificate certificate{issued->certificate_id, entry.service_code,
+                                     std::string(event.case_number), issued->delivery,
+                                     envelope.occurred_at};
     return batch->Put(kApplicantsFamily,
-                      IndexKey(**id_number, kCertificateSeparator, issued->certificate_id),
+                      IndexKey(pending.id_number, kCertificateSeparator, issued->certificate_id),
                       EncodeCertificate(certificate));
+  }
+  return Status::Ok();
+}
+
+Status ApplicantIndex::Flush(ReadBatch* batch) {
+  for (const auto& [case_number, pending] : pending_) {
+    YIWANG_RETURN_IF_ERROR(batch->Put(kApplicantsFamily,
+                                      IndexKey(pending.id_number, kCaseSeparator, case_number),
+                                      EncodeCase(pending.entry)));
   }
   return Status::Ok();
 }

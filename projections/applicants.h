@@ -14,6 +14,7 @@
 
 #include "domain/case.h"
 #include "domain/events.h"
+#include "projections/internal/string_map.h"
 #include "projections/read_store.h"
 #include "projections/runner.h"
 
@@ -56,10 +57,12 @@ class ApplicantIndex : public Projection {
   std::vector<std::string> families() const override {
     return {std::string(kApplicantsFamily), std::string(kApplicantCasesFamily)};
   }
-  // kDataLoss for a case event that does not decode or whose case was never submitted.
-  Status Apply(const EventEnvelope& event, ReadBatch* batch) override;
-  void Committed() override {}
-  void Discard() override {}
+  // kDataLoss for a case event whose case was never submitted. A case's entry stays in memory
+  // until Flush, which writes each changed entry once.
+  Status Apply(const ProjectedEvent& event, ReadBatch* batch) override;
+  Status Flush(ReadBatch* batch) override;
+  void Committed() override { pending_.clear(); }
+  void Discard() override { pending_.clear(); }
 
   // kInvalidArgument (field "id_number", "cursor" or "limit") for an invalid ID number, a
   // malformed cursor or a limit outside 1..kApplicantPageItemsMax. An unknown applicant has no
@@ -71,7 +74,15 @@ class ApplicantIndex : public Projection {
                                                                size_t limit) const;
 
  private:
+  struct PendingCase {
+    std::string id_number;
+    ApplicantCase entry;
+  };
+  // The case's entry, from this batch or the store; kDataLoss when it was never submitted.
+  Result<PendingCase*> Pending(std::string_view case_number, ReadBatch* batch);
+
   ReadStore* read_store_;
+  internal::StringMap<PendingCase> pending_;  // entries changed by the batch (runner thread)
 };
 
 // {"items":[{"case_number","service_code","state","submitted_at","version"}…],"next_cursor":…|null}

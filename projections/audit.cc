@@ -14,21 +14,6 @@ using namespace audit_format;  // NOLINT(google-build-using-namespace): this mod
 
 namespace {
 
-// CaseSubmitted's service code without decoding the whole event (a tenth of all events): the
-// data is canonical, so the member is found by its key; codes need no escaping. Empty when the
-// bytes are not in that form, and the caller decodes.
-std::string_view FastServiceCode(std::string_view data) {
-  constexpr std::string_view kKey = R"("service_code":")";
-  const size_t start = data.find(kKey);
-  if (start == std::string_view::npos) return {};
-  const size_t begin = start + kKey.size();
-  const size_t end = data.find('"', begin);
-  if (end == std::string_view::npos) return {};
-  const std::string_view code = data.substr(begin, end - begin);
-  if (code.find('\\') != std::string_view::npos) return {};
-  return code;
-}
-
 Result<std::optional<uint32_t>> GetU32(const ReadBatch& batch, const std::string& key) {
   Result<std::optional<std::string>> bytes = batch.Get(kAuditFamily, key);
   if (!bytes.ok()) return bytes.status();
@@ -40,10 +25,10 @@ Result<std::optional<uint32_t>> GetU32(const ReadBatch& batch, const std::string
 
 }  // namespace
 
-Status AuditTrail::Apply(const EventEnvelope& event, ReadBatch*) {
+Status AuditTrail::Apply(const ProjectedEvent& event, ReadBatch*) {
   if (!pending_) pending_ = read_store_->NewBatch();
-  if (!loaded_) YIWANG_RETURN_IF_ERROR(Load(event.position));
-  if (event.position <= covered_) return Status::Ok();  // indexed before a crash
+  if (!loaded_) YIWANG_RETURN_IF_ERROR(Load(event.envelope.position));
+  if (event.envelope.position <= covered_) return Status::Ok();  // indexed before a crash
   return ApplyOne(event);
 }
 
@@ -70,14 +55,29 @@ Status AuditTrail::Load(uint64_t first_position) {
                            return DataLoss("audit trail: event " + std::to_string(position) +
                                            " does not decode: " + envelope.status().message());
                          }
-                         return ApplyOne(*envelope);
+                         if (!envelope->stream.starts_with(kCaseStreamPrefix) ||
+                             !IsCaseEventType(envelope->type)) {
+                           return ApplyOne(ProjectedEvent{*envelope, nullptr, {}});
+                         }
+                         Result<CaseEvent> data = DecodeEventData(
+                             envelope->type, envelope->schema, envelope->data);
+                         if (!data.ok()) {
+                           return DataLoss("audit trail: case event " + std::to_string(position) +
+                                           " does not decode: " + data.status().message());
+                         }
+                         const RecordedCaseEvent recorded{envelope->version, envelope->occurred_at,
+                                                          envelope->actor, std::move(data).value()};
+                         return ApplyOne(ProjectedEvent{
+                             *envelope, &recorded,
+                             std::string_view(envelope->stream).substr(kCaseStreamPrefix.size())});
                        });
 }
 
-Status AuditTrail::ApplyOne(const EventEnvelope& event) {
+Status AuditTrail::ApplyOne(const ProjectedEvent& projected) {
+  const EventEnvelope& event = projected.envelope;
   uint32_t department = 0;
-  if (event.stream.starts_with(kCaseStreamPrefix) && IsCaseEventType(event.type)) {
-    Result<uint32_t> id = CaseEventDepartment(event);
+  if (projected.recorded != nullptr) {
+    Result<uint32_t> id = CaseEventDepartment(projected);
     if (!id.ok()) return id.status();
     department = *id;
   } else if (event.type == kCatalogItemPublished) {
@@ -100,43 +100,38 @@ Status AuditTrail::ApplyOne(const EventEnvelope& event) {
 }
 
 // The case's department for this event, following acceptance and transfers (see audit.h).
-Result<uint32_t> AuditTrail::CaseEventDepartment(const EventEnvelope& event) {
-  const std::string case_number = event.stream.substr(kCaseStreamPrefix.size());
-  const bool needs_data = event.type == "CaseSubmitted" || event.type == "CaseTransferred" ||
-                          event.type == "SupervisionOrdered" || event.type == "SupervisionAnswered";
+Result<uint32_t> AuditTrail::CaseEventDepartment(const ProjectedEvent& projected) {
+  const EventEnvelope& event = projected.envelope;
+  const CaseEvent& data = projected.recorded->event;
+  const std::string_view case_number = projected.case_number;
   if (event.type == "CaseAccepted" && !event.actor.department.empty()) {
     Result<uint32_t> id = Intern(event.actor.department);
     if (!id.ok()) return id.status();
     YIWANG_RETURN_IF_ERROR(SetCaseDepartment(case_number, *id));
     return id;
   }
-  if (!needs_data) return CaseDepartment(case_number);
-  if (event.type == "CaseSubmitted") {
-    std::string service_code(FastServiceCode(event.data));
-    if (service_code.empty()) {
-      Result<CaseEvent> data = DecodeEventData(event.type, event.schema, event.data);
-      if (!data.ok()) return DataLoss("case event does not decode: " + data.status().message());
-      service_code = std::get<CaseSubmitted>(*data).service_code;
-    }
-    return SubmittedDepartment(case_number, service_code);
+  if (const auto* submitted = std::get_if<CaseSubmitted>(&data)) {
+    return SubmittedDepartment(case_number, submitted->service_code);
   }
-  Result<CaseEvent> data = DecodeEventData(event.type, event.schema, event.data);
-  if (!data.ok()) return DataLoss("case event does not decode: " + data.status().message());
+  const bool needs_data = std::holds_alternative<CaseTransferred>(data) ||
+                          std::holds_alternative<SupervisionOrdered>(data) ||
+                          std::holds_alternative<SupervisionAnswered>(data);
+  if (!needs_data) return CaseDepartment(case_number);
   Result<uint32_t> current = CaseDepartment(case_number);
   if (!current.ok()) return current;
-  if (const auto* transferred = std::get_if<CaseTransferred>(&*data)) {
+  if (const auto* transferred = std::get_if<CaseTransferred>(&data)) {
     Result<uint32_t> receiver = Intern(transferred->department);
     if (!receiver.ok()) return receiver.status();
     YIWANG_RETURN_IF_ERROR(SetCaseDepartment(case_number, *receiver));
     return current;  // the transfer belongs to the sender
   }
-  YIWANG_RETURN_IF_ERROR(RecordSupervision(event, *current));
+  YIWANG_RETURN_IF_ERROR(RecordSupervision(projected, *current));
   return current;
 }
 
 // A new case belongs to its item's department.
-Result<uint32_t> AuditTrail::SubmittedDepartment(const std::string& case_number,
-                                                 const std::string& service_code) {
+Result<uint32_t> AuditTrail::SubmittedDepartment(std::string_view case_number,
+                                                 std::string_view service_code) {
   uint32_t id = 0;
   auto item = item_departments_.find(service_code);
   if (item != item_departments_.end()) {
@@ -145,28 +140,30 @@ Result<uint32_t> AuditTrail::SubmittedDepartment(const std::string& case_number,
     Result<std::optional<uint32_t>> stored = GetU32(*pending_, Key(kItemTag, service_code));
     if (!stored.ok()) return stored.status();
     id = stored->value_or(0);
-    item_departments_[service_code] = id;
+    item_departments_.insert_or_assign(std::string(service_code), id);
   }
   YIWANG_RETURN_IF_ERROR(SetCaseDepartment(case_number, id));
   return id;
 }
 
-Result<uint32_t> AuditTrail::CaseDepartment(const std::string& case_number) {
+Result<uint32_t> AuditTrail::CaseDepartment(std::string_view case_number) {
   auto found = case_departments_.find(case_number);
   if (found != case_departments_.end()) return found->second;
   Result<std::optional<uint32_t>> stored = GetU32(*pending_, Key(kCaseTag, case_number));
   if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) return DataLoss("case event before CaseSubmitted in " + case_number);
+  if (!stored->has_value()) {
+    return DataLoss("case event before CaseSubmitted in " + std::string(case_number));
+  }
   if (case_departments_.size() >= kAuditCaseCacheEntriesMax) case_departments_.clear();
-  case_departments_.emplace(case_number, **stored);
+  case_departments_.emplace(std::string(case_number), **stored);
   return **stored;
 }
 
-Status AuditTrail::SetCaseDepartment(const std::string& case_number, uint32_t department) {
+Status AuditTrail::SetCaseDepartment(std::string_view case_number, uint32_t department) {
   auto found = case_departments_.find(case_number);
   if (found != case_departments_.end() && found->second == department) return Status::Ok();
   if (case_departments_.size() >= kAuditCaseCacheEntriesMax) case_departments_.clear();
-  case_departments_[case_number] = department;
+  case_departments_.insert_or_assign(std::string(case_number), department);
   return pending_->Put(kAuditFamily, Key(kCaseTag, case_number), U32Bytes(department));
 }
 
@@ -211,11 +208,11 @@ Result<std::string> AuditTrail::DepartmentName(uint32_t id) {
   return name;
 }
 
-Status AuditTrail::RecordSupervision(const EventEnvelope& event, uint32_t department) {
-  Result<CaseEvent> data = DecodeEventData(event.type, event.schema, event.data);
-  if (!data.ok()) return DataLoss("case event does not decode: " + data.status().message());
-  const std::string case_number = event.stream.substr(kCaseStreamPrefix.size());
-  if (const auto* ordered = std::get_if<SupervisionOrdered>(&*data)) {
+Status AuditTrail::RecordSupervision(const ProjectedEvent& projected, uint32_t department) {
+  const EventEnvelope& event = projected.envelope;
+  const CaseEvent& data = projected.recorded->event;
+  const std::string case_number(projected.case_number);
+  if (const auto* ordered = std::get_if<SupervisionOrdered>(&data)) {
     Result<std::string> department_name = DepartmentName(department);
     if (!department_name.ok()) return department_name.status();
     SupervisionOrder order;
@@ -232,7 +229,7 @@ Status AuditTrail::RecordSupervision(const EventEnvelope& event, uint32_t depart
     return pending_->Put(kAuditFamily, OrderIdKey(case_number, ordered->order_id),
                          BigEndian(event.position));
   }
-  const auto& answered = std::get<SupervisionAnswered>(*data);
+  const auto& answered = std::get<SupervisionAnswered>(data);
   Result<std::optional<std::string>> position =
       pending_->Get(kAuditFamily, OrderIdKey(case_number, answered.order_id));
   if (!position.ok()) return position.status();
@@ -276,18 +273,15 @@ Status AuditTrail::FlushChunk() {
   return pending_->Put(kAuditFamily, ChunkKey(chunk_index_), chunk_);
 }
 
-void AuditTrail::Committed() {
-  if (!pending_) return;
-  Status status = FlushChunk();
-  if (status.ok()) {
-    status = pending_->Put(kAuditFamily, kCoveredKey, BigEndian(covered_));
-  }
-  if (status.ok()) status = read_store_->Commit(pending_.get());
-  pending_.reset();
-  if (!status.ok()) ClearMemory();  // the next Apply re-reads what this commit lost
-  std::lock_guard<std::mutex> lock(status_mutex_);
-  status_ = std::move(status);
+Status AuditTrail::Flush(ReadBatch* batch) {
+  if (!pending_) return Status::Ok();
+  YIWANG_RETURN_IF_ERROR(FlushChunk());
+  YIWANG_RETURN_IF_ERROR(pending_->Put(kAuditFamily, kCoveredKey, BigEndian(covered_)));
+  batch->Absorb(pending_.get());
+  return Status::Ok();
 }
+
+void AuditTrail::Committed() { pending_.reset(); }
 
 void AuditTrail::Discard() {
   pending_.reset();
@@ -304,11 +298,6 @@ void AuditTrail::ClearMemory() {
   chunk_index_ = UINT64_MAX;
   chunk_.clear();
   chunk_dirty_ = false;
-}
-
-Status AuditTrail::status() const {
-  std::lock_guard<std::mutex> lock(status_mutex_);
-  return status_;
 }
 
 }  // namespace yiwang::projections

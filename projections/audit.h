@@ -14,14 +14,14 @@
 // receiving one after a transfer (the transfer itself belongs to the sender). Catalog events
 // belong to their item's department.
 //
-// Durability: the projection stages its writes in a batch of its own and commits it, with its
-// own coverage mark, in Committed() (the runner cannot tell a projection where its batch ends,
-// and rewriting a chunk for every event would cost more than the index). A crash between the
-// runner's commit and this one leaves the index behind its checkpoint; the next Apply re-reads
-// the missing positions from the log (AttachLog), so the index is exact.
+// Durability: the projection stages its writes in a batch of its own (a chunk is rewritten once
+// per runner batch, not per event) and hands them, with its coverage mark, to the runner's batch
+// in Flush, so index and checkpoint commit together. The coverage mark also covers an index
+// written by earlier releases, which committed separately: when it is behind the first event
+// applied, the missing positions are re-read from the log (AttachLog), so the index is exact.
 //
-// Thread-safety: Apply/Committed/Discard on the runner thread; Query, Supervision and status
-// from any thread. AttachLog before the runner starts; the log must outlive the projection.
+// Thread-safety: Apply/Flush/Committed/Discard on the runner thread; Query and Supervision from
+// any thread. AttachLog before the runner starts; the log must outlive the projection.
 #pragma once
 
 #include <atomic>
@@ -38,6 +38,7 @@
 #include "domain/status.h"
 #include "domain/time.h"
 #include "eventstore/event_store.h"
+#include "projections/internal/string_map.h"
 #include "projections/read_store.h"
 #include "projections/runner.h"
 
@@ -114,7 +115,9 @@ class AuditTrail : public Projection {
   std::vector<std::string> families() const override { return {std::string(kAuditFamily)}; }
   // kDataLoss for case data that does not decode or an answer to an unknown order;
   // kFailedPrecondition when positions must be re-read and no log is attached.
-  Status Apply(const EventEnvelope& event, ReadBatch* batch) override;
+  Status Apply(const ProjectedEvent& event, ReadBatch* batch) override;
+  // Hands the staged index writes and the coverage mark to the runner's batch.
+  Status Flush(ReadBatch* batch) override;
   void Committed() override;
   void Discard() override;
 
@@ -127,19 +130,17 @@ class AuditTrail : public Projection {
                                       size_t limit, Timestamp now) const;
   // The last position indexed and committed.
   Result<uint64_t> IndexedPosition() const;
-  // OK, or the error of the last failed commit of the index (it is retried with the next batch).
-  Status status() const;
 
  private:
   Status Load(uint64_t first_position);
-  Status ApplyOne(const EventEnvelope& event);
-  Result<uint32_t> CaseEventDepartment(const EventEnvelope& event);
+  Status ApplyOne(const ProjectedEvent& event);
+  Result<uint32_t> CaseEventDepartment(const ProjectedEvent& event);
   Result<uint32_t> Intern(const std::string& department);
-  Result<uint32_t> SubmittedDepartment(const std::string& case_number,
-                                       const std::string& service_code);
-  Result<uint32_t> CaseDepartment(const std::string& case_number);
-  Status SetCaseDepartment(const std::string& case_number, uint32_t department);
-  Status RecordSupervision(const EventEnvelope& event, uint32_t department);
+  Result<uint32_t> SubmittedDepartment(std::string_view case_number,
+                                       std::string_view service_code);
+  Result<uint32_t> CaseDepartment(std::string_view case_number);
+  Status SetCaseDepartment(std::string_view case_number, uint32_t department);
+  Status RecordSupervision(const ProjectedEvent& event, uint32_t department);
   Status SetEntry(uint64_t position, uint8_t type, uint32_t department, uint32_t actor_hash);
   Status FlushChunk();
   Result<std::string> DepartmentName(uint32_t id);
@@ -155,14 +156,12 @@ class AuditTrail : public Projection {
   uint32_t next_department_ = 1;
   std::unordered_map<std::string, uint32_t> department_ids_;
   std::unordered_map<uint32_t, std::string> department_names_;
-  std::unordered_map<std::string, uint32_t> case_departments_;
-  std::unordered_map<std::string, uint32_t> item_departments_;
+  internal::StringMap<uint32_t> case_departments_;
+  internal::StringMap<uint32_t> item_departments_;
   uint64_t chunk_index_ = UINT64_MAX;  // the chunk in chunk_
   std::string chunk_;
   bool chunk_dirty_ = false;
 
-  mutable std::mutex status_mutex_;
-  Status status_;  // guarded by status_mutex_
 };
 
 // JSON of GET /audit: {"items":[…],"next_cursor":…|null}; each item has position, stream,

@@ -69,12 +69,12 @@ void Decide(const WorkingCalendar& calendar, Row* row) {
   row->decision.immediate = *between <= 0;
 }
 
+// The typed data of a case event of type `Event`.
 template <typename Event>
-Result<Event> DecodeAs(const EventEnvelope& event) {
-  Result<CaseEvent> data = DecodeEventData(event.type, event.schema, event.data);
-  if (!data.ok()) return DataLoss("case event does not decode: " + data.status().message());
-  if (!std::holds_alternative<Event>(*data)) return DataLoss("case event of an unexpected type");
-  return std::get<Event>(std::move(data).value());
+Result<const Event*> DataAs(const ProjectedEvent& event) {
+  const Event* data = event.recorded == nullptr ? nullptr : std::get_if<Event>(&event.recorded->event);
+  if (data == nullptr) return DataLoss("case event of an unexpected type");
+  return data;
 }
 
 }  // namespace
@@ -128,10 +128,12 @@ Status Dashboard::LoadLocked() const {
   return Status::Ok();
 }
 
-Status Dashboard::Apply(const EventEnvelope& event, ReadBatch* batch) {
+Status Dashboard::Apply(const ProjectedEvent& event, ReadBatch* batch) {
   YIWANG_RETURN_IF_ERROR(EnsureLoaded());
-  if (event.stream.starts_with(kCatalogStreamPrefix)) return ApplyCatalog(event, batch);
-  if (event.stream.starts_with(kCaseStreamPrefix)) return ApplyCase(event, batch);
+  if (event.envelope.stream.starts_with(kCatalogStreamPrefix)) {
+    return ApplyCatalog(event.envelope, batch);
+  }
+  if (event.recorded != nullptr) return ApplyCase(event);
   return Status::Ok();
 }
 
@@ -215,15 +217,14 @@ void Submit(const CaseSubmitted& submitted, Timestamp at, Table* table, std::sha
 
 }  // namespace
 
-Status Dashboard::ApplyCase(const EventEnvelope& event, ReadBatch* batch) {
+Status Dashboard::ApplyCase(const ProjectedEvent& projected) {
+  const EventEnvelope& event = projected.envelope;
   const std::optional<CaseStatus> next = dashboard_internal::StatusAfterType(event.type);
   const std::string_view type = event.type;
   const bool fact = type == "TripRecorded" || type == "Evaluated" ||
                     type == "RectificationRecorded" || type == "DeadlineExtended";
   if (!next.has_value() && !fact) return Status::Ok();  // no figure depends on it
-  const std::string_view case_number =
-      std::string_view(event.stream).substr(kCaseStreamPrefix.size());
-  Result<Row*> found = PendingRow(case_number, type == "CaseSubmitted");
+  Result<Row*> found = PendingRow(projected.case_number, type == "CaseSubmitted");
   if (!found.ok()) return found.status();
   Row* row = *found;
   if (row == nullptr) return DataLoss("case event before CaseSubmitted in " + event.stream);
@@ -231,13 +232,13 @@ Status Dashboard::ApplyCase(const EventEnvelope& event, ReadBatch* batch) {
   row->version = event.version;
   const int64_t at = event.occurred_at.unix_ms;
   if (type == "CaseSubmitted") {
-    Result<CaseSubmitted> submitted = DecodeAs<CaseSubmitted>(event);
+    Result<const CaseSubmitted*> submitted = DataAs<CaseSubmitted>(projected);
     if (!submitted.ok()) return submitted.status();
-    Submit(*submitted, event.occurred_at, table_.get(), &mutex_, row);
+    Submit(**submitted, event.occurred_at, table_.get(), &mutex_, row);
   } else if (type == "CaseAccepted") {
-    Result<CaseAccepted> accepted = DecodeAs<CaseAccepted>(event);
+    Result<const CaseAccepted*> accepted = DataAs<CaseAccepted>(projected);
     if (!accepted.ok()) return accepted.status();
-    row->acceptance = std::move(accepted).value();
+    row->acceptance = **accepted;
     row->acceptance->acceptance_number.clear();
     row->accepted_at = at;
     row->comprehensive_window = row->acceptance->comprehensive_window;
@@ -245,19 +246,19 @@ Status Dashboard::ApplyCase(const EventEnvelope& event, ReadBatch* batch) {
       row->department = InternDepartment(event.actor.department, table_.get(), &mutex_);
     }
   } else if (type == "CaseTransferred") {
-    Result<CaseTransferred> transferred = DecodeAs<CaseTransferred>(event);
+    Result<const CaseTransferred*> transferred = DataAs<CaseTransferred>(projected);
     if (!transferred.ok()) return transferred.status();
-    row->department = InternDepartment(transferred->department, table_.get(), &mutex_);
+    row->department = InternDepartment((*transferred)->department, table_.get(), &mutex_);
   } else if (type == "DeadlineExtended") {
-    Result<DeadlineExtended> extended = DecodeAs<DeadlineExtended>(event);
+    Result<const DeadlineExtended*> extended = DataAs<DeadlineExtended>(projected);
     if (!extended.ok()) return extended.status();
-    row->extension_working_days += extended->working_days;
+    row->extension_working_days += (*extended)->working_days;
   } else if (type == "Evaluated") {
-    Result<Evaluated> evaluated = DecodeAs<Evaluated>(event);
+    Result<const Evaluated*> evaluated = DataAs<Evaluated>(projected);
     if (!evaluated.ok()) return evaluated.status();
-    row->grade = static_cast<int8_t>(evaluated->grade);
+    row->grade = static_cast<int8_t>((*evaluated)->grade);
     row->evaluated_at = at;
-    if (!evaluated->rectification_id.empty()) ++row->open_rectifications;
+    if (!(*evaluated)->rectification_id.empty()) ++row->open_rectifications;
   } else if (type == "RectificationRecorded") {
     if (row->open_rectifications > 0) --row->open_rectifications;
   } else if (type == "TripRecorded") {
@@ -272,8 +273,15 @@ Status Dashboard::ApplyCase(const EventEnvelope& event, ReadBatch* batch) {
     row->decided_at = at;
     Decide(*calendar_, row);
   }
-  return batch->Put(kDashboardFamily, Key(kCaseKeyTag, case_number),
-                    dashboard_internal::EncodeRow(*row, *table_));
+  return Status::Ok();
+}
+
+Status Dashboard::Flush(ReadBatch* batch) {
+  for (const auto& [case_number, row] : pending_) {
+    YIWANG_RETURN_IF_ERROR(batch->Put(kDashboardFamily, Key(kCaseKeyTag, case_number),
+                                      dashboard_internal::EncodeRow(*row, *table_)));
+  }
+  return Status::Ok();
 }
 
 void Dashboard::Committed() {

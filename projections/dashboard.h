@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "domain/calendar.h"
+#include "domain/catalog.h"
 #include "domain/case.h"
 #include "domain/status.h"
 #include "domain/time.h"
@@ -99,6 +100,9 @@ struct DashboardReport {
   Ratio on_time;                          // decided within the promised days ÷ decided
   double materials_reduction_sum = 0;     // Σ (1 − required ÷ baseline) over submitted cases
   int64_t materials_reduction_cases = 0;  // cases whose item has a baseline
+  // Σ (baseline − required) per baseline, exact: the sum above is computed from it in baseline
+  // order, so it does not depend on the order the cases are scanned in (floating-point sums do).
+  std::array<int64_t, kCatalogBaselineMaterialsMax + 1> materials_saved_by_baseline{};
   std::vector<std::pair<std::string, double>> materials_reduction_by_item;  // items in scope
   Ratio zero_trip;         // closed with 0 trips ÷ closed
   Ratio at_most_one_trip;  // closed with ≤ 1 trip ÷ closed
@@ -127,7 +131,9 @@ class Dashboard : public Projection {
   std::vector<std::string> families() const override { return {std::string(kDashboardFamily)}; }
   // kDataLoss for an event that does not decode, a case event before its CaseSubmitted, or a
   // stored row that does not decode. Events already folded (version <= the row's) are skipped.
-  Status Apply(const EventEnvelope& event, ReadBatch* batch) override;
+  Status Apply(const ProjectedEvent& event, ReadBatch* batch) override;
+  // Writes each row changed by the batch once.
+  Status Flush(ReadBatch* batch) override;
   void Committed() override;
   void Discard() override;
 
@@ -143,7 +149,7 @@ class Dashboard : public Projection {
   Status LoadLocked() const;
   Result<dashboard_internal::Row*> PendingRow(std::string_view case_number, bool create);
   Status ApplyCatalog(const EventEnvelope& event, ReadBatch* batch);
-  Status ApplyCase(const EventEnvelope& event, ReadBatch* batch);
+  Status ApplyCase(const ProjectedEvent& event);
 
   ReadStore* read_store_;
   const WorkingCalendar* calendar_;

@@ -72,7 +72,7 @@ void AppendTimeline(const EventEnvelope& event, const CaseEvent& data, ProgressR
 Progress::Progress(ReadStore* read_store, const WorkingCalendar* calendar)
     : read_store_(read_store), calendar_(calendar) {}
 
-Result<ProgressRecord*> Progress::Pending(const std::string& case_number, ReadBatch* batch) {
+Result<ProgressRecord*> Progress::Pending(std::string_view case_number, ReadBatch* batch) {
   auto found = pending_.find(case_number);
   if (found != pending_.end()) return &found->second;
   Result<std::optional<std::string>> bytes =
@@ -84,41 +84,57 @@ Result<ProgressRecord*> Progress::Pending(const std::string& case_number, ReadBa
     if (!decoded.ok()) return decoded.status();
     record = std::move(decoded).value();
   }
-  return &pending_.emplace(case_number, std::move(record)).first->second;
+  return &pending_.emplace(std::string(case_number), std::move(record)).first->second;
 }
 
-Status Progress::Apply(const EventEnvelope& event, ReadBatch* batch) {
-  if (event.stream.starts_with(kCatalogStreamPrefix) && event.type == kCatalogItemPublished) {
-    Result<CatalogItem> item = DecodeCatalogItem(event.data);
+Result<std::string> Progress::ItemDepartment(std::string_view item_code, ReadBatch* batch) {
+  auto found = item_departments_.find(item_code);
+  if (found != item_departments_.end()) return found->second;
+  Result<std::optional<std::string>> department =
+      batch->Get(kProgressFamily, Key(kItemKeyTag, item_code));
+  if (!department.ok()) return department.status();
+  // An unknown item is not remembered: its CatalogItemPublished may still come.
+  if (!department->has_value()) return std::string();
+  return item_departments_.emplace(std::string(item_code), **department).first->second;
+}
+
+Status Progress::Apply(const ProjectedEvent& event, ReadBatch* batch) {
+  const EventEnvelope& envelope = event.envelope;
+  if (envelope.stream.starts_with(kCatalogStreamPrefix) &&
+      envelope.type == kCatalogItemPublished) {
+    Result<CatalogItem> item = DecodeCatalogItem(envelope.data);
     if (!item.ok()) return DataLoss("catalog item does not decode: " + item.status().message());
+    item_departments_.insert_or_assign(item->code, item->department);
     return batch->Put(kProgressFamily, Key(kItemKeyTag, item->code), item->department);
   }
-  if (!event.stream.starts_with(kCaseStreamPrefix) || !IsCaseEventType(event.type)) {
-    return Status::Ok();
-  }
-  const std::string case_number = event.stream.substr(kCaseStreamPrefix.size());
-  Result<CaseEvent> data = DecodeEventData(event.type, event.schema, event.data);
-  if (!data.ok()) return DataLoss("case event does not decode: " + data.status().message());
-  Result<ProgressRecord*> record = Pending(case_number, batch);
+  if (event.recorded == nullptr) return Status::Ok();
+  const CaseEvent& data = event.recorded->event;
+  Result<ProgressRecord*> record = Pending(event.case_number, batch);
   if (!record.ok()) return record.status();
   ProgressRecord& current = **record;
-  if (event.version <= current.state.version) return Status::Ok();  // already folded
-  if (current.state.status == CaseStatus::kNone && !std::holds_alternative<CaseSubmitted>(*data)) {
-    return DataLoss("case event before CaseSubmitted in " + event.stream);
+  if (envelope.version <= current.state.version) return Status::Ok();  // already folded
+  if (current.state.status == CaseStatus::kNone && !std::holds_alternative<CaseSubmitted>(data)) {
+    return DataLoss("case event before CaseSubmitted in " + envelope.stream);
   }
-  if (const auto* submitted = std::get_if<CaseSubmitted>(&*data)) {
+  if (const auto* submitted = std::get_if<CaseSubmitted>(&data)) {
     current.query_code_hash = submitted->query_code_hash;
-    Result<std::optional<std::string>> department =
-        batch->Get(kProgressFamily, Key(kItemKeyTag, submitted->service_code));
+    Result<std::string> department = ItemDepartment(submitted->service_code, batch);
     if (!department.ok()) return department.status();
-    current.item_department = department->value_or("");
-  } else if (const auto* requested = std::get_if<MaterialsRequested>(&*data)) {
+    current.item_department = std::move(department).value();
+  } else if (const auto* requested = std::get_if<MaterialsRequested>(&data)) {
     current.missing = requested->missing;
   }
-  AppendTimeline(event, *data, &current);
-  current.state = Evolve(std::move(current.state),
-                         RecordedCaseEvent{event.version, event.occurred_at, event.actor, *data});
-  return batch->Put(kProgressFamily, Key(kCaseKeyTag, case_number), EncodeProgressRecord(current));
+  AppendTimeline(envelope, data, &current);
+  EvolveInPlace(&current.state, *event.recorded);
+  return Status::Ok();
+}
+
+Status Progress::Flush(ReadBatch* batch) {
+  for (const auto& [case_number, record] : pending_) {
+    YIWANG_RETURN_IF_ERROR(
+        batch->Put(kProgressFamily, Key(kCaseKeyTag, case_number), EncodeProgressRecord(record)));
+  }
+  return Status::Ok();
 }
 
 std::shared_ptr<const Progress::Cached> Progress::MakeCached(ProgressRecord record) {
@@ -147,6 +163,7 @@ void Progress::Committed() {
 
 void Progress::Discard() {
   pending_.clear();
+  item_departments_.clear();
   std::lock_guard<std::mutex> lock(cache_mutex_);
   cache_.clear();
   lru_.clear();

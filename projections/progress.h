@@ -19,6 +19,7 @@
 #include "domain/calendar.h"
 #include "domain/sla.h"
 #include "projections/progress_record.h"
+#include "projections/internal/string_map.h"
 #include "projections/read_store.h"
 #include "projections/runner.h"
 
@@ -48,7 +49,9 @@ class Progress : public Projection {
   // Case events fold into their case's record; CatalogItemPublished remembers the item's
   // department. kDataLoss for an event that does not decode or a case event before its
   // CaseSubmitted. Events already folded (version <= the record's) are skipped.
-  Status Apply(const EventEnvelope& event, ReadBatch* batch) override;
+  // A case's record stays decoded in memory until Flush, which encodes each changed record once.
+  Status Apply(const ProjectedEvent& event, ReadBatch* batch) override;
+  Status Flush(ReadBatch* batch) override;
   void Committed() override;
   void Discard() override;
 
@@ -64,13 +67,17 @@ class Progress : public Projection {
   };
   static std::shared_ptr<const Cached> MakeCached(ProgressRecord record);
   Result<std::shared_ptr<const Cached>> Load(std::string_view case_number) const;
-  Result<ProgressRecord*> Pending(const std::string& case_number, ReadBatch* batch);
+  Result<ProgressRecord*> Pending(std::string_view case_number, ReadBatch* batch);
+  // The owning department of an item, from CatalogItemPublished ("" when unknown).
+  Result<std::string> ItemDepartment(std::string_view item_code, ReadBatch* batch);
   void CacheInsertLocked(std::string_view case_number, std::shared_ptr<const Cached> cached) const;
 
   ReadStore* read_store_;
   const WorkingCalendar* calendar_;
   // Records changed by the batch being applied (runner thread only).
-  std::unordered_map<std::string, ProgressRecord> pending_;
+  internal::StringMap<ProgressRecord> pending_;
+  // Item departments seen or read so far (runner thread only; small: one per catalog item).
+  internal::StringMap<std::string> item_departments_;
 
   mutable std::mutex cache_mutex_;
   using LruList = std::list<std::pair<std::string, std::shared_ptr<const Cached>>>;

@@ -57,6 +57,9 @@ class ReadBatch {
   Status Delete(std::string_view family, std::string_view key);
   Result<std::optional<std::string>> Get(std::string_view family, std::string_view key) const;
   void SetCheckpoint(std::string_view projection, uint64_t position);
+  // Moves every write staged in `other` (a batch of the same ReadStore) into this one; where
+  // both staged a key, `other`'s write wins. `other` is left empty.
+  void Absorb(ReadBatch* other);
   size_t count() const;  // puts and deletes staged
 
  private:
@@ -88,8 +91,15 @@ class ReadStore {
   std::unique_ptr<ReadBatch> NewBatch() const;
   Status Commit(ReadBatch* batch) { return Commit(batch, CommitOptions{}); }
   Status Commit(ReadBatch* batch, const CommitOptions& options);
+  // Several batches in one atomic write (replay: one batch per applying thread). A key staged
+  // in more than one batch is written from the last of them.
+  Status Commit(const std::vector<ReadBatch*>& batches, const CommitOptions& options);
   // Persists every family's memtable to disk (one atomic flush) and waits for it.
   Status Flush();
+  // Bulk loading (replay) on or off: bigger memtables, so a replay flushes about once, and no
+  // automatic compaction meanwhile (it would rewrite the files being loaded); back to the
+  // defaults, compactions resumed, when off.
+  Status SetBulk(bool bulk);
   // Deletes every key of `family` and the checkpoint of `projection` (rebuild from zero).
   Status Clear(std::string_view family, std::string_view projection);
 

@@ -1,98 +1,51 @@
 #include "projections/runner.h"
 
+#include "projections/internal/decoded_event.h"
+
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <deque>
 #include <optional>
 #include <utility>
 
 namespace yiwang::projections {
 
-namespace {
+namespace internal {
 
-Result<EventEnvelope> DecodeStored(uint64_t position, std::string_view bytes) {
-  Result<EventEnvelope> envelope = DecodeEnvelope(bytes);
-  if (!envelope.ok()) {
+Status DecodeStored(uint64_t position, std::string_view bytes, DecodedEvent* out) {
+  Status decoded = DecodeEnvelopeInto(bytes, &out->envelope);
+  if (!decoded.ok()) {
     return DataLoss("runner: event " + std::to_string(position) +
-                    " does not decode: " + envelope.status().message());
+                    " does not decode: " + decoded.message());
   }
-  if (envelope->position != position) {
+  const EventEnvelope& event = out->envelope;
+  if (event.position != position) {
     return DataLoss("runner: event stored at " + std::to_string(position) + " says position " +
-                    std::to_string(envelope->position));
+                    std::to_string(event.position));
   }
-  return envelope;
-}
-
-// Decoded events from the reader thread to the applying thread.
-struct Chunk {
-  std::vector<EventEnvelope> events;
-  Status status;      // a read or decode error ends the stream
-  bool last = false;  // nothing follows
-};
-
-// Bounded: the reader waits while kReplayChunksInFlightMax chunks are queued.
-class ChunkQueue {
- public:
-  // False when cancelled (the applier gave up).
-  bool Push(Chunk chunk) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [&] { return cancelled_ || chunks_.size() < kReplayChunksInFlightMax; });
-    if (cancelled_) return false;
-    chunks_.push_back(std::move(chunk));
-    changed_.notify_all();
-    return true;
-  }
-  // Nullopt when cancelled.
-  std::optional<Chunk> Pop() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [&] { return cancelled_ || !chunks_.empty(); });
-    if (chunks_.empty()) return std::nullopt;
-    Chunk chunk = std::move(chunks_.front());
-    chunks_.pop_front();
-    changed_.notify_all();
-    return chunk;
-  }
-  void Cancel() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    cancelled_ = true;
-    changed_.notify_all();
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::deque<Chunk> chunks_;
-  bool cancelled_ = false;
-};
-
-// The reader thread: events [from, to] decoded, in chunks; always ends with a `last` chunk
-// unless cancelled.
-void ReadChunks(const EventStore& store, uint64_t from, uint64_t to, ChunkQueue* queue) {
-  Chunk chunk;
-  chunk.events.reserve(kReplayChunkEventsMax);
-  bool cancelled = false;
-  Status status = store.ForEach(from, to, [&](uint64_t position, std::string_view bytes) {
-    Result<EventEnvelope> envelope = DecodeStored(position, bytes);
-    if (!envelope.ok()) return envelope.status();
-    chunk.events.push_back(std::move(envelope).value());
-    if (chunk.events.size() < kReplayChunkEventsMax) return Status::Ok();
-    if (!queue->Push(std::move(chunk))) {
-      cancelled = true;
-      return Aborted("replay: cancelled");
-    }
-    chunk = Chunk{};
-    chunk.events.reserve(kReplayChunkEventsMax);
+  if (!event.stream.starts_with(kCaseStreamPrefix) || !IsCaseEventType(event.type)) {
+    out->recorded.reset();
     return Status::Ok();
-  });
-  if (cancelled) return;
-  chunk.status = status;
-  chunk.last = true;
-  queue->Push(std::move(chunk));
+  }
+  Result<CaseEvent> data = DecodeEventData(event.type, event.schema, event.data);
+  if (!data.ok()) {
+    return DataLoss("runner: case event " + std::to_string(position) +
+                    " does not decode: " + data.status().message());
+  }
+  if (!out->recorded.has_value()) out->recorded.emplace();
+  // Assigned member by member: the actor's strings keep their capacity.
+  out->recorded->version = event.version;
+  out->recorded->occurred_at = event.occurred_at;
+  out->recorded->actor = event.actor;
+  out->recorded->event = std::move(data).value();
+  return Status::Ok();
 }
 
-}  // namespace
+}  // namespace internal
+
+using internal::DecodedEvent;
+using internal::DecodeStored;
 
 Result<std::unique_ptr<ProjectionRunner>> ProjectionRunner::Create(
     EventStore* store, ReadStore* read_store, std::vector<Projection*> projections) {
@@ -190,49 +143,30 @@ Status ProjectionRunner::CatchUp(const CatchUpOptions& options) {
   return status;
 }
 
-Status ProjectionRunner::BulkCatchUp(const CatchUpOptions& options) {
-  const uint64_t head = store_->HeadPosition();
-  ChunkQueue queue;
-  std::thread reader([&] { ReadChunks(*store_, position() + 1, head, &queue); });
-  std::unique_ptr<ReadBatch> batch = read_store_->NewBatch();
-  size_t staged = 0;
-  uint64_t last = 0;
-  const ReadStore::CommitOptions no_wal{.write_ahead_log = false};
-  Status status;
-  while (status.ok()) {
-    std::optional<Chunk> chunk = queue.Pop();
-    if (!chunk.has_value()) break;
-    status = chunk->status;
-    for (size_t index = 0; status.ok() && index < chunk->events.size(); ++index) {
-      status = Stage(chunk->events[index], batch.get());
-      last = chunk->events[index].position;
-      ++staged;
-    }
-    if (status.ok() && (staged >= kReplayBatchEventsMax || chunk->last) && staged > 0) {
-      status = CommitBatch(batch.get(), last, no_wal);
-      batch = read_store_->NewBatch();
-      staged = 0;
-      if (status.ok() && options.progress) options.progress(position(), head);
-    }
-    if (chunk->last) break;
-  }
-  queue.Cancel();  // the reader stops at its next chunk when the applier failed
-  reader.join();
-  // Durable before anything is written with the WAL again (see ReadStore).
-  Status flushed = read_store_->Flush();
-  return status.ok() ? flushed : status;
+Status ProjectionRunner::ApplyTo(size_t index, const ProjectedEvent& event, ReadBatch* batch) {
+  if (event.envelope.position <= checkpoints_[index]) return Status::Ok();
+  Status status = projections_[index]->Apply(event, batch);
+  if (status.ok()) return status;
+  return Status(status.code(),
+                std::string(projections_[index]->name()) + " at position " +
+                    std::to_string(event.envelope.position) + ": " + status.message(),
+                status.field());
 }
 
-Status ProjectionRunner::Stage(const EventEnvelope& event, ReadBatch* batch) {
+Status ProjectionRunner::FlushTo(size_t index, ReadBatch* batch) {
+  Status status = projections_[index]->Flush(batch);
+  if (status.ok()) return status;
+  return Status(status.code(),
+                std::string(projections_[index]->name()) + ": " + status.message(),
+                status.field());
+}
+
+Status ProjectionRunner::Stage(const ProjectedEvent& event, ReadBatch* batch) {
   for (size_t index = 0; index < projections_.size(); ++index) {
-    if (event.position <= checkpoints_[index]) continue;
-    Status status = projections_[index]->Apply(event, batch);
+    Status status = ApplyTo(index, event, batch);
     if (!status.ok()) {
       for (Projection* projection : projections_) projection->Discard();
-      return Status(status.code(),
-                    std::string(projections_[index]->name()) + " at position " +
-                        std::to_string(event.position) + ": " + status.message(),
-                    status.field());
+      return status;
     }
   }
   return Status::Ok();
@@ -241,10 +175,10 @@ Status ProjectionRunner::Stage(const EventEnvelope& event, ReadBatch* batch) {
 Status ProjectionRunner::ApplyBatch(const std::vector<StoredEvent>& events) {
   if (events.empty()) return Status::Ok();
   std::unique_ptr<ReadBatch> batch = read_store_->NewBatch();
+  DecodedEvent decoded;
   for (const StoredEvent& stored : events) {
-    Result<EventEnvelope> envelope = DecodeStored(stored.position, stored.bytes);
-    if (!envelope.ok()) return envelope.status();
-    YIWANG_RETURN_IF_ERROR(Stage(*envelope, batch.get()));
+    YIWANG_RETURN_IF_ERROR(DecodeStored(stored.position, stored.bytes, &decoded));
+    YIWANG_RETURN_IF_ERROR(Stage(decoded.view(), batch.get()));
   }
   return CommitBatch(batch.get(), events.back().position, ReadStore::CommitOptions{});
 }
@@ -252,10 +186,22 @@ Status ProjectionRunner::ApplyBatch(const std::vector<StoredEvent>& events) {
 Status ProjectionRunner::CommitBatch(ReadBatch* batch, uint64_t last,
                                      const ReadStore::CommitOptions& options) {
   for (size_t index = 0; index < projections_.size(); ++index) {
-    checkpoints_[index] = std::max(checkpoints_[index], last);
-    batch->SetCheckpoint(projections_[index]->name(), checkpoints_[index]);
+    Status flushed = FlushTo(index, batch);
+    if (!flushed.ok()) {
+      for (Projection* projection : projections_) projection->Discard();
+      return flushed;
+    }
   }
-  Status status = read_store_->Commit(batch, options);
+  return CommitStaged({batch}, last, options);
+}
+
+Status ProjectionRunner::CommitStaged(const std::vector<ReadBatch*>& batches, uint64_t last,
+                                      const ReadStore::CommitOptions& options) {
+  for (size_t index = 0; index < projections_.size(); ++index) {
+    checkpoints_[index] = std::max(checkpoints_[index], last);
+    batches.front()->SetCheckpoint(projections_[index]->name(), checkpoints_[index]);
+  }
+  Status status = read_store_->Commit(batches, options);
   if (!status.ok()) {
     for (Projection* projection : projections_) projection->Discard();
     return status;

@@ -1,17 +1,20 @@
 // ProjectionRunner: feeds the event log to durable projections (DESIGN.md §7).
 //
 // One subscription from the store, starting after the lowest checkpoint of its projections. Each
-// round polls up to kRunnerBatchEventsMax events, decodes each envelope once, lets every
-// projection whose checkpoint is below the event stage its changes in one ReadBatch, adds every
-// checkpoint to that batch and commits it: state and checkpoint move together, so a crash never
-// double-counts. Then each projection publishes its batch (Committed) and the applied position is
-// published for WaitForPosition (read-your-writes: a query passes the position a command
-// returned). A projection error stops the runner; the error stays in status().
+// round polls up to kRunnerBatchEventsMax events and decodes each one once (the envelope, and the
+// typed data of a case event); every projection whose checkpoint is below the event applies it,
+// keeping what it changes in memory or staging it in one ReadBatch. Before the commit each
+// projection flushes what it kept into the batch (once per key per batch, however many events
+// touched it); the runner adds every checkpoint and commits: state and checkpoint move together,
+// so a crash never double-counts. Then each projection publishes its batch (Committed) and the
+// applied position is published for WaitForPosition (read-your-writes: a query passes the
+// position a command returned). A projection error stops the runner; the error stays in status().
 //
-// Replay (CatchUpOptions::bulk): one thread reads the log and decodes envelopes in chunks while
-// the calling thread applies them; batches of kReplayBatchEventsMax events are committed without
-// the read store's WAL and flushed at the end (see ReadStore: a crash mid-replay leaves every
-// projection at an earlier checkpoint with its matching state, and the next run resumes).
+// Replay (CatchUpOptions::bulk): one thread reads the log and decodes events in chunks while the
+// calling thread applies them; batches of up to kReplayBatchEventsMax events are committed
+// without the read store's WAL and flushed at the end (see ReadStore: a crash mid-replay leaves
+// every projection at an earlier checkpoint with its matching state, and the next run resumes).
+// Big batches are what make replay fast: a case's record is encoded and written once per batch.
 //
 // Thread-safety: Start/Stop/CatchUp from one controlling thread; position, status and
 // WaitForPosition from any thread. The store, the read store and the projections must outlive
@@ -31,6 +34,7 @@
 #include <vector>
 
 #include "domain/envelope.h"
+#include "domain/events.h"
 #include "domain/status.h"
 #include "eventstore/event_store.h"
 #include "projections/read_store.h"
@@ -41,9 +45,13 @@ inline constexpr size_t kRunnerBatchEventsMax = 1000;
 // The live runner thread's nice value (request threads run at 0).
 inline constexpr int kRunnerNiceness = 5;
 inline constexpr std::chrono::milliseconds kRunnerPollWaitMs{200};
-inline constexpr size_t kReplayBatchEventsMax = 16'384;  // events per bulk commit
+// Events per bulk commit: what the projections keep in memory between commits (a few hundred
+// bytes per event at most) against how often a case's state is rewritten.
+inline constexpr size_t kReplayBatchEventsMax = 262'144;
 inline constexpr size_t kReplayChunkEventsMax = 512;     // decoded events handed over at once
 inline constexpr size_t kReplayChunksInFlightMax = 16;   // chunks between reader and applier
+// Applying threads in replay; the projections are split between them (they are independent).
+inline constexpr size_t kReplayApplyThreadsMax = 2;
 
 struct CatchUpOptions {
   // Replay mode: reading and decoding on a second thread, big batches, no WAL, a flush at the end.
@@ -52,7 +60,17 @@ struct CatchUpOptions {
   std::function<void(uint64_t position, uint64_t head)> progress;
 };
 
-// A durable read model. Apply is called on the runner thread only, in position order.
+// One event as the runner hands it to the projections, decoded once for all of them.
+struct ProjectedEvent {
+  const EventEnvelope& envelope;
+  // The typed data of a case event (a case stream and a case event type), else nullptr.
+  const RecordedCaseEvent* recorded = nullptr;
+  // The case number (the stream id without "case-") when `recorded` is set, else empty.
+  std::string_view case_number;
+};
+
+// A durable read model. Apply, Flush, Committed and Discard are called on the runner thread
+// only; Apply in position order.
 class Projection {
  public:
   virtual ~Projection() = default;
@@ -60,8 +78,12 @@ class Projection {
   virtual std::string_view name() const = 0;
   // The column families it writes (passed to ReadStoreOptions::families).
   virtual std::vector<std::string> families() const = 0;
-  // Stages the event's effect in `batch`. A non-OK Status stops the runner; the batch is dropped.
-  virtual Status Apply(const EventEnvelope& event, ReadBatch* batch) = 0;
+  // Applies the event: stages its effect in `batch`, or keeps it in memory until Flush. A
+  // non-OK Status stops the runner; the batch is dropped (Discard).
+  virtual Status Apply(const ProjectedEvent& event, ReadBatch* batch) = 0;
+  // The runner is about to commit `batch`: stage everything Apply kept in memory. An error
+  // drops the batch as in Apply.
+  virtual Status Flush(ReadBatch* /*batch*/) { return Status::Ok(); }
   // The batch holding every Apply since the last call is committed: publish in-memory caches.
   virtual void Committed() = 0;
   // The batch was dropped (error), or the state was cleared (rebuild): forget in-memory state.
@@ -106,10 +128,19 @@ class ProjectionRunner {
   void Run();
   // Applies one polled batch; commits state and checkpoints.
   Status ApplyBatch(const std::vector<StoredEvent>& events);
-  // Stages one event's effect for every projection still below it.
-  Status Stage(const EventEnvelope& event, ReadBatch* batch);
-  // Adds the checkpoints up to `last`, commits, publishes; discards the projections on error.
+  // Stages one event's effect for every projection still below it; discards them on error.
+  Status Stage(const ProjectedEvent& event, ReadBatch* batch);
+  // Applies the event to projection `index` if its checkpoint is below it; the error names it.
+  Status ApplyTo(size_t index, const ProjectedEvent& event, ReadBatch* batch);
+  // Flushes projection `index` into `batch`; the error names it.
+  Status FlushTo(size_t index, ReadBatch* batch);
+  // Flushes every projection, then CommitStaged; discards the projections on error.
   Status CommitBatch(ReadBatch* batch, uint64_t last, const ReadStore::CommitOptions& options);
+  // Adds the checkpoints up to `last` to the first batch, commits the batches in one write and
+  // publishes; discards the projections on error.
+  Status CommitStaged(const std::vector<ReadBatch*>& batches, uint64_t last,
+                      const ReadStore::CommitOptions& options);
+  // Replay: a reader thread and one applying thread per group of projections (runner_bulk.cc).
   Status BulkCatchUp(const CatchUpOptions& options);
   void Fail(Status status);
 

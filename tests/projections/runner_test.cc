@@ -20,8 +20,8 @@ class CountingProjection : public projections::Projection {
  public:
   std::string_view name() const override { return "counting"; }
   std::vector<std::string> families() const override { return {"counts"}; }
-  Status Apply(const EventEnvelope& event, ReadBatch* batch) override {
-    if (event.position == fail_at) return Internal("injected failure");
+  Status Apply(const projections::ProjectedEvent& event, ReadBatch* batch) override {
+    if (event.envelope.position == fail_at) return Internal("injected failure");
     Result<std::optional<std::string>> count = batch->Get("counts", "n");
     if (!count.ok()) return count.status();
     const uint64_t next = (count->has_value() ? std::stoull(**count) : 0) + 1;

@@ -1,0 +1,314 @@
+// Replay (CatchUpOptions::bulk): one reader thread decodes the log in chunks; the projections are
+// split into groups, each applied by a thread of its own that sees every chunk (projections are
+// independent, so they need no ordering between groups). Every kReplayBatchEventsMax events all
+// groups stop at the same position, flush their projections into their own ReadBatch and wait;
+// the calling thread (the coordinator) commits every group's batch and the checkpoints in one
+// write, then lets them go on. A chunk returns to a pool for reuse once every group is done
+// with it, so decoding reuses the strings' capacity.
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "projections/internal/decoded_event.h"
+#include "projections/runner.h"
+
+namespace yiwang::projections {
+
+namespace {
+
+using internal::DecodedEvent;
+
+constexpr std::chrono::milliseconds kReplayProgressIntervalMs{250};
+
+struct Chunk {
+  std::vector<DecodedEvent> events;  // the first `count` are this chunk's
+  size_t count = 0;
+  Status status;      // a read or decode error ends the stream
+  bool last = false;  // nothing follows
+};
+
+// Chunks handed out as shared pointers that come back here when the last holder lets go. Must
+// outlive every chunk it handed out.
+class ChunkPool {
+ public:
+  ~ChunkPool() {
+    for (Chunk* chunk : free_) delete chunk;
+  }
+  std::shared_ptr<Chunk> Take() {
+    Chunk* chunk = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!free_.empty()) {
+        chunk = free_.back();
+        free_.pop_back();
+      }
+    }
+    if (chunk == nullptr) chunk = new Chunk;
+    chunk->count = 0;
+    chunk->status = Status::Ok();
+    chunk->last = false;
+    if (chunk->events.size() < kReplayChunkEventsMax) chunk->events.resize(kReplayChunkEventsMax);
+    return std::shared_ptr<Chunk>(chunk, [this](Chunk* done) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      free_.push_back(done);
+    });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<Chunk*> free_;
+};
+
+// The chunks one group has still to apply. Bounded: the reader waits while
+// kReplayChunksInFlightMax chunks are queued.
+class ChunkQueue {
+ public:
+  // False when cancelled.
+  bool Push(std::shared_ptr<const Chunk> chunk) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return cancelled_ || chunks_.size() < kReplayChunksInFlightMax; });
+    if (cancelled_) return false;
+    chunks_.push_back(std::move(chunk));
+    changed_.notify_all();
+    return true;
+  }
+  // Null when cancelled.
+  std::shared_ptr<const Chunk> Pop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return cancelled_ || !chunks_.empty(); });
+    if (cancelled_) return nullptr;
+    std::shared_ptr<const Chunk> chunk = std::move(chunks_.front());
+    chunks_.pop_front();
+    changed_.notify_all();
+    return chunk;
+  }
+  void Cancel() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    cancelled_ = true;
+    chunks_.clear();
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::shared_ptr<const Chunk>> chunks_;
+  bool cancelled_ = false;
+};
+
+// The reader: events [from, to] decoded, in chunks, to every queue; always ends with a `last`
+// chunk unless cancelled.
+void ReadChunks(const EventStore& store, uint64_t from, uint64_t to, ChunkPool* pool,
+                const std::vector<ChunkQueue*>& queues) {
+  auto push = [&](std::shared_ptr<Chunk> chunk) {
+    for (ChunkQueue* queue : queues) {
+      if (!queue->Push(chunk)) return false;
+    }
+    return true;
+  };
+  std::shared_ptr<Chunk> chunk = pool->Take();
+  bool cancelled = false;
+  Status status = store.ForEach(from, to, [&](uint64_t position, std::string_view bytes) {
+    YIWANG_RETURN_IF_ERROR(internal::DecodeStored(position, bytes, &chunk->events[chunk->count]));
+    if (++chunk->count < chunk->events.size()) return Status::Ok();
+    if (!push(std::move(chunk))) {
+      cancelled = true;
+      return Aborted("replay: cancelled");
+    }
+    chunk = pool->Take();
+    return Status::Ok();
+  });
+  if (cancelled) return;
+  chunk->status = status;
+  chunk->last = true;
+  push(std::move(chunk));
+}
+
+// Where the groups meet at a batch boundary. A group arrives with its status, the position it
+// applied up to and whether its stream ended; the coordinator collects every arrival, commits,
+// and releases the round (go on, or stop).
+class CommitGate {
+ public:
+  struct Arrival {
+    Status status;
+    uint64_t last = 0;
+    bool end = false;
+  };
+
+  explicit CommitGate(size_t groups) : arrivals_(groups) {}
+
+  // Group thread: blocks until the coordinator releases the round; true to go on.
+  bool Arrive(size_t group, Arrival arrival) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    arrivals_[group] = std::move(arrival);
+    ++arrived_;
+    const uint64_t round = round_;
+    changed_.notify_all();
+    changed_.wait(lock, [&] { return round_ != round; });
+    return go_on_;
+  }
+  // Coordinator: waits until every group arrived, or `timeout`; nullopt on timeout.
+  std::optional<std::vector<Arrival>> AwaitAll(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!changed_.wait_for(lock, timeout, [&] { return arrived_ == arrivals_.size(); })) {
+      return std::nullopt;
+    }
+    return arrivals_;
+  }
+  void Release(bool go_on) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    arrived_ = 0;
+    go_on_ = go_on;
+    ++round_;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<Arrival> arrivals_;
+  size_t arrived_ = 0;
+  uint64_t round_ = 0;
+  bool go_on_ = true;
+};
+
+}  // namespace
+
+Status ProjectionRunner::BulkCatchUp(const CatchUpOptions& options) {
+  const uint64_t head = store_->HeadPosition();
+  const uint64_t from = position() + 1;
+  const size_t groups = std::min(kReplayApplyThreadsMax, projections_.size());
+  // Projection i goes to group i % groups: the list is short and the first ones are the costly.
+  std::vector<std::vector<size_t>> members(groups);
+  for (size_t index = 0; index < projections_.size(); ++index) {
+    members[index % groups].push_back(index);
+  }
+  YIWANG_RETURN_IF_ERROR(read_store_->SetBulk(true));
+
+  ChunkPool pool;  // outlives the threads and every chunk
+  std::vector<std::unique_ptr<ChunkQueue>> queues;
+  std::vector<ChunkQueue*> queue_pointers;
+  std::vector<std::unique_ptr<ReadBatch>> batches;
+  std::vector<std::atomic<uint64_t>> applied(groups);
+  for (size_t group = 0; group < groups; ++group) {
+    queues.push_back(std::make_unique<ChunkQueue>());
+    queue_pointers.push_back(queues.back().get());
+    batches.push_back(read_store_->NewBatch());
+    applied[group] = from - 1;
+  }
+  CommitGate gate(groups);
+
+  // One group's thread. Its projections and batch are touched by it alone while it runs, and by
+  // the coordinator only while it waits in Arrive.
+  auto apply_group = [&](size_t group) {
+    size_t staged = 0;
+    uint64_t last = 0;
+    auto flush = [&](Status status) {
+      for (size_t index : members[group]) {
+        if (status.ok()) status = FlushTo(index, batches[group].get());
+      }
+      return status;
+    };
+    // On an error the other groups and the reader must not wait for this group's chunks.
+    auto arrive = [&](Status status, bool end) {
+      if (!status.ok()) {
+        for (const std::unique_ptr<ChunkQueue>& queue : queues) queue->Cancel();
+      }
+      return gate.Arrive(group, {std::move(status), last, end});
+    };
+    while (true) {
+      std::shared_ptr<const Chunk> chunk = queues[group]->Pop();
+      if (chunk == nullptr) {  // cancelled: another group failed
+        arrive(Aborted("replay: cancelled"), true);
+        return;
+      }
+      Status status = chunk->status;
+      for (size_t event = 0; status.ok() && event < chunk->count; ++event) {
+        const ProjectedEvent projected = chunk->events[event].view();
+        for (size_t index : members[group]) {
+          if (status.ok()) status = ApplyTo(index, projected, batches[group].get());
+        }
+        last = projected.envelope.position;
+        if (status.ok() && ++staged == kReplayBatchEventsMax) {
+          status = flush(status);
+          if (!arrive(status, false)) return;
+          staged = 0;
+        }
+      }
+      applied[group].store(last, std::memory_order_relaxed);
+      if (chunk->last || !status.ok()) {
+        if (staged > 0) status = flush(status);
+        arrive(status, true);
+        return;
+      }
+    }
+  };
+
+  std::thread reader([&] { ReadChunks(*store_, from, head, &pool, queue_pointers); });
+  std::vector<std::thread> appliers;
+  for (size_t group = 0; group < groups; ++group) appliers.emplace_back(apply_group, group);
+
+  const ReadStore::CommitOptions no_wal{.write_ahead_log = false};
+  Status status;
+  while (true) {
+    std::optional<std::vector<CommitGate::Arrival>> arrivals =
+        gate.AwaitAll(kReplayProgressIntervalMs);
+    if (!arrivals.has_value()) {
+      uint64_t slowest = head;
+      for (const std::atomic<uint64_t>& position : applied) {
+        slowest = std::min(slowest, position.load(std::memory_order_relaxed));
+      }
+      if (options.progress) options.progress(slowest, head);
+      continue;
+    }
+    bool end = true;
+    for (const CommitGate::Arrival& arrival : *arrivals) {
+      // The first real error, not a group's "cancelled" that followed it.
+      if (!arrival.status.ok() && (status.ok() || status.code() == StatusCode::kAborted)) {
+        status = arrival.status;
+      }
+      if (status.ok() && arrival.last != arrivals->front().last) {
+        status = Internal("replay: groups stopped at different positions");
+      }
+      end = end && arrival.end;
+    }
+    const uint64_t last = arrivals->front().last;
+    std::vector<std::unique_ptr<ReadBatch>> committed;
+    if (status.ok() && last > position()) {
+      std::vector<ReadBatch*> staged;
+      for (const std::unique_ptr<ReadBatch>& batch : batches) staged.push_back(batch.get());
+      status = CommitStaged(staged, last, no_wal);
+      for (std::unique_ptr<ReadBatch>& batch : batches) {
+        committed.push_back(std::move(batch));
+        batch = read_store_->NewBatch();
+      }
+    }
+    if (!status.ok()) {
+      for (const std::unique_ptr<ChunkQueue>& queue : queues) queue->Cancel();
+    }
+    gate.Release(status.ok() && !end);
+    // Freeing a batch's hundreds of thousands of strings takes a while: the groups go on meanwhile.
+    committed.clear();
+    if (status.ok() && options.progress) options.progress(position(), head);
+    if (!status.ok() || end) break;
+  }
+  for (std::thread& applier : appliers) applier.join();
+  for (const std::unique_ptr<ChunkQueue>& queue : queues) queue->Cancel();  // the reader stops
+  reader.join();
+  if (!status.ok()) {
+    for (Projection* projection : projections_) projection->Discard();
+  }
+  // Durable before anything is written with the WAL again (see ReadStore).
+  Status flushed = read_store_->Flush();
+  Status normal = read_store_->SetBulk(false);
+  if (!status.ok()) return status;
+  return flushed.ok() ? normal : flushed;
+}
+
+}  // namespace yiwang::projections

@@ -1,0 +1,224 @@
+// The runner's Flush hook and its replay mode (runner_bulk.cc): projections split between
+// applying threads, one atomic commit per batch, errors that stop every thread.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "projections/runner.h"
+#include "tests/projections/projection_fixtures.h"
+
+namespace yiwang::test {
+namespace {
+
+using projections::CatchUpOptions;
+using projections::ProjectedEvent;
+using projections::ProjectionRunner;
+using projections::ReadBatch;
+using projections::ReadStore;
+
+constexpr std::string_view kFamily = "counts";
+
+// Counts events in memory and writes the count only in Flush, under its own key: only a Flush
+// that lands in the committed batch makes the count durable. Fails on demand in Apply or Flush.
+class BufferingProjection : public projections::Projection {
+ public:
+  explicit BufferingProjection(std::string name) : name_(std::move(name)) {}
+  std::string_view name() const override { return name_; }
+  std::vector<std::string> families() const override { return {std::string(kFamily)}; }
+  Status Apply(const ProjectedEvent& event, ReadBatch* batch) override {
+    if (event.envelope.position == fail_at) return Internal("injected apply failure");
+    if (!count_.has_value()) {
+      Result<std::optional<std::string>> stored = batch->Get(kFamily, name_);
+      if (!stored.ok()) return stored.status();
+      count_ = stored->has_value() ? std::stoull(**stored) : 0;
+    }
+    ++*count_;
+    if (event.recorded != nullptr) ++case_events;
+    return Status::Ok();
+  }
+  Status Flush(ReadBatch* batch) override {
+    ++flushes;
+    if (fail_flush) return Internal("injected flush failure");
+    if (!count_.has_value()) return Status::Ok();
+    return batch->Put(kFamily, name_, std::to_string(*count_));
+  }
+  void Committed() override { ++commits; }
+  void Discard() override { count_.reset(); }
+
+  uint64_t fail_at = 0;
+  bool fail_flush = false;
+  int flushes = 0;
+  int commits = 0;
+  uint64_t case_events = 0;
+
+ private:
+  std::string name_;
+  std::optional<uint64_t> count_;  // the count including this batch's events, once loaded
+};
+
+uint64_t Stored(const ReadStore& store, const std::string& name) {
+  Result<std::optional<std::string>> count = store.Get(kFamily, name);
+  EXPECT_TRUE(count.ok());
+  return count.ok() && count->has_value() ? std::stoull(**count) : 0;
+}
+
+std::unique_ptr<ReadStore> OpenStore(const std::string& path) {
+  Result<std::unique_ptr<ReadStore>> store = ReadStore::Open({path, {std::string(kFamily)}});
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  return store.ok() ? std::move(store).value() : nullptr;
+}
+
+// Cases number `first`.. first + cases - 1, each submitted, accepted and under review.
+void RunCases(CaseLogStore* log, int cases, int first = 0) {
+  for (int index = first; index < first + cases; ++index) {
+    const std::string case_number = "33010620260202" + std::to_string(10000 + index);
+    log->SubmitAndAccept(case_number, ValidIdNumber());
+    log->Run(case_number, StartReviewCommand{}, LocalTime(2026, 2, 3, 9), Officer());
+  }
+}
+
+TEST(RunnerBulkTest, ReplayOnSeveralThreadsCommitsEveryProjectionAtTheHead) {
+  CaseLogStore log;
+  RunCases(&log, 5);
+  const uint64_t head = log.store().HeadPosition();
+  std::unique_ptr<ReadStore> store = OpenStore(log.Path("read"));
+  BufferingProjection first("first"), second("second"), third("third");
+  auto runner = ProjectionRunner::Create(&log.store(), store.get(), {&first, &second, &third});
+  ASSERT_TRUE(runner.ok());
+  uint64_t reported = 0;
+  CatchUpOptions options;
+  options.bulk = true;
+  options.progress = [&](uint64_t position, uint64_t) { reported = position; };
+  ASSERT_TRUE((*runner)->CatchUp(options).ok());
+  EXPECT_EQ((*runner)->position(), head);
+  EXPECT_EQ(reported, head);
+  for (const BufferingProjection* projection : {&first, &second, &third}) {
+    EXPECT_EQ(Stored(*store, std::string(projection->name())), head) << projection->name();
+    EXPECT_EQ(*store->Checkpoint(projection->name()), head);
+    EXPECT_EQ(projection->commits, 1);  // one batch: a few events
+    // Every case event reached every group decoded, once.
+    EXPECT_EQ(projection->case_events, first.case_events);
+  }
+  EXPECT_GT(first.case_events, 0u);
+}
+
+TEST(RunnerBulkTest, AFailureInOneGroupStopsEveryGroupAndCommitsNothing) {
+  CaseLogStore log;
+  RunCases(&log, 3);
+  const uint64_t head = log.store().HeadPosition();
+  std::unique_ptr<ReadStore> store = OpenStore(log.Path("read"));
+  BufferingProjection healthy("healthy"), failing("failing");
+  failing.fail_at = head - 1;
+  auto runner = ProjectionRunner::Create(&log.store(), store.get(), {&healthy, &failing});
+  ASSERT_TRUE(runner.ok());
+  Status status = (*runner)->CatchUp(CatchUpOptions{.bulk = true, .progress = nullptr});
+  EXPECT_EQ(status.code(), StatusCode::kInternal);
+  EXPECT_NE(status.message().find("failing at position " + std::to_string(head - 1)),
+            std::string::npos)
+      << status.ToString();
+  EXPECT_EQ((*runner)->status().code(), StatusCode::kInternal);
+  EXPECT_EQ((*runner)->position(), 0u);
+  EXPECT_EQ(Stored(*store, "healthy"), 0u);  // the healthy group's batch was dropped too
+  EXPECT_EQ(*store->Checkpoint("healthy"), 0u);
+  EXPECT_EQ(healthy.commits, 0);
+}
+
+TEST(RunnerBulkTest, AFailedFlushDropsTheBatchAndNamesTheProjection) {
+  for (const bool bulk : {false, true}) {
+    CaseLogStore log;
+    RunCases(&log, 2);
+    std::unique_ptr<ReadStore> store = OpenStore(log.Path("read"));
+    BufferingProjection healthy("healthy"), failing("failing");
+    failing.fail_flush = true;
+    auto runner = ProjectionRunner::Create(&log.store(), store.get(), {&healthy, &failing});
+    ASSERT_TRUE(runner.ok());
+    Status status = (*runner)->CatchUp(CatchUpOptions{.bulk = bulk, .progress = nullptr});
+    EXPECT_EQ(status.code(), StatusCode::kInternal) << bulk;
+    EXPECT_NE(status.message().find("failing: injected flush failure"), std::string::npos)
+        << status.ToString();
+    EXPECT_EQ(Stored(*store, "healthy"), 0u) << bulk;
+    EXPECT_EQ(*store->Checkpoint("failing"), 0u) << bulk;
+  }
+}
+
+TEST(RunnerBulkTest, LiveBatchesFlushOncePerCommitAndResumeWithoutDoubleCounting) {
+  CaseLogStore log;
+  RunCases(&log, 2);
+  const uint64_t first_head = log.store().HeadPosition();
+  std::unique_ptr<ReadStore> store = OpenStore(log.Path("read"));
+  {
+    BufferingProjection counting("counting");
+    auto runner = ProjectionRunner::Create(&log.store(), store.get(), {&counting});
+    ASSERT_TRUE(runner.ok());
+    ASSERT_TRUE((*runner)->CatchUp().ok());
+    EXPECT_EQ(counting.flushes, counting.commits);
+    EXPECT_GE(counting.commits, 1);
+  }
+  EXPECT_EQ(Stored(*store, "counting"), first_head);
+  RunCases(&log, 1, /*first=*/2);
+  BufferingProjection resumed("counting");
+  auto runner = ProjectionRunner::Create(&log.store(), store.get(), {&resumed});
+  ASSERT_TRUE(runner.ok());
+  ASSERT_TRUE((*runner)->CatchUp(CatchUpOptions{.bulk = true, .progress = nullptr}).ok());
+  EXPECT_EQ(Stored(*store, "counting"), log.store().HeadPosition());
+}
+
+TEST(ReadBatchTest, AbsorbMovesWritesAndSeveralBatchesCommitAsOne) {
+  testing::TempDir dir;
+  std::unique_ptr<ReadStore> store = OpenStore(dir.Sub("read"));
+  ASSERT_NE(store, nullptr);
+  std::unique_ptr<ReadBatch> first = store->NewBatch();
+  std::unique_ptr<ReadBatch> second = store->NewBatch();
+  std::unique_ptr<ReadBatch> third = store->NewBatch();
+  ASSERT_TRUE(first->Put(kFamily, "a", "1").ok());
+  ASSERT_TRUE(first->Put(kFamily, "shared", "first").ok());
+  ASSERT_TRUE(second->Put(kFamily, "b", "2").ok());
+  ASSERT_TRUE(second->Put(kFamily, "shared", "second").ok());
+  ASSERT_TRUE(third->Put(kFamily, "c", "3").ok());
+  ASSERT_TRUE(third->Delete(kFamily, "a").ok());
+
+  first->Absorb(third.get());
+  EXPECT_EQ(third->count(), 0u);
+  EXPECT_EQ(first->count(), 4u);
+  EXPECT_EQ(**first->Get(kFamily, "c"), "3");
+  EXPECT_FALSE(first->Get(kFamily, "a")->has_value());  // the absorbed delete wins
+
+  ASSERT_TRUE(store->Commit({first.get(), second.get()}, ReadStore::CommitOptions{}).ok());
+  EXPECT_FALSE(store->Get(kFamily, "a")->has_value());
+  EXPECT_EQ(**store->Get(kFamily, "b"), "2");
+  EXPECT_EQ(**store->Get(kFamily, "c"), "3");
+  EXPECT_EQ(**store->Get(kFamily, "shared"), "second");  // the later batch wins
+}
+
+TEST(ReadStoreTest, BulkModeKeepsWritesReadableAndClearEmptiesAFamily) {
+  testing::TempDir dir;
+  std::unique_ptr<ReadStore> store = OpenStore(dir.Sub("read"));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->SetBulk(true).ok());
+  std::unique_ptr<ReadBatch> batch = store->NewBatch();
+  for (int index = 0; index < 1000; ++index) {
+    ASSERT_TRUE(batch->Put(kFamily, "k" + std::to_string(index), std::string(100, 'x')).ok());
+  }
+  batch->SetCheckpoint("counting", 1000);
+  ASSERT_TRUE(store->Commit(batch.get(), ReadStore::CommitOptions{.write_ahead_log = false}).ok());
+  ASSERT_TRUE(store->Flush().ok());
+  ASSERT_TRUE(store->SetBulk(false).ok());
+  EXPECT_EQ(store->Get(kFamily, "k999")->value_or(""), std::string(100, 'x'));
+  EXPECT_EQ(*store->Checkpoint("counting"), 1000u);
+
+  ASSERT_TRUE(store->Clear(kFamily, "counting").ok());
+  EXPECT_FALSE(store->Get(kFamily, "k999")->has_value());
+  EXPECT_EQ(*store->Checkpoint("counting"), 0u);
+  int left = 0;
+  ASSERT_TRUE(store
+                  ->Scan(kFamily, "", "",
+                         [&](std::string_view, std::string_view) {
+                           ++left;
+                           return true;
+                         })
+                  .ok());
+  EXPECT_EQ(left, 0);
+}
+
+}  // namespace
+}  // namespace yiwang::test
