@@ -91,9 +91,9 @@ void WindowFigures(const DashboardQuery& query, const Facts& facts, DashboardRep
     ++report->counts_by_state[facts.status];
     ++report->submitted;
     Count(flag(Facts::kOnline), &report->online);
-    if (facts.materials_baseline > 0) {
-      report->materials_reduction_sum +=
-          1.0 - static_cast<double>(facts.materials_required) / facts.materials_baseline;
+    if (facts.materials_baseline > 0 && facts.materials_baseline <= kCatalogBaselineMaterialsMax) {
+      report->materials_saved_by_baseline[facts.materials_baseline] +=
+          facts.materials_baseline - facts.materials_required;
       ++report->materials_reduction_cases;
     }
   }
@@ -210,6 +210,10 @@ Result<DashboardReport> Dashboard::Query(const DashboardQuery& query) const {
         index, sla->warning == SlaWarning::kRed ? -sla->working_days_left : sla->working_days_left,
         DaysFromCivil(*sla->deadline), sla->legal_overdue};
     (sla->warning == SlaWarning::kRed ? overdue : warning).push_back(entry);
+  }
+  for (int baseline = 1; baseline <= kCatalogBaselineMaterialsMax; ++baseline) {
+    report.materials_reduction_sum +=
+        static_cast<double>(report.materials_saved_by_baseline[baseline]) / baseline;
   }
   report.overdue_total = static_cast<int64_t>(overdue.size());
   report.warning_total = static_cast<int64_t>(warning.size());

@@ -103,12 +103,12 @@ TEST_F(DashboardHttpTest, AnswersWithTheFieldNamesOfDesignSection8) {
                            "\"warning\":["}) {
     EXPECT_NE(body.find(name), std::string::npos) << name << " in " << body;
   }
-  // One case, submitted online and accepted: online rate 1; 1 - 4/6 materials; nothing decided,
+  // One case, submitted online and accepted: online rate 1; (6 - 4) / 6 materials; nothing decided,
   // closed or evaluated yet, so those rates are null.
   EXPECT_EQ(JsonField(body, "submitted"), "1");
   EXPECT_EQ(JsonField(body, "Accepted"), "1");
   EXPECT_EQ(JsonField(body, "online_rate"), "1");
-  EXPECT_EQ(JsonField(body, "materials_reduction"), "0.33333333333333337");
+  EXPECT_EQ(JsonField(body, "materials_reduction"), "0.3333333333333333");  // (6 - 4) / 6
   EXPECT_EQ(JsonField(body, "on_time_rate"), "null");
   EXPECT_EQ(JsonField(body, "bad_share"), "null");
   EXPECT_EQ(JsonField(body, "mean"), "null");
