@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <array>
 #include <cassert>
 #include <cstdlib>
 #include <memory>
@@ -25,11 +26,17 @@ EVP_MD_CTX* ThreadContext() {
   return context.get();
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
+// Value of each lowercase hex digit, -1 for every other byte: two hashes are parsed per imported
+// event, and the branchy digit test showed in its profile.
+constexpr std::array<int8_t, 256> kHexValues = [] {
+  std::array<int8_t, 256> table{};
+  table.fill(-1);
+  for (int c = '0'; c <= '9'; ++c) table[c] = static_cast<int8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) table[c] = static_cast<int8_t>(c - 'a' + 10);
+  return table;
+}();
+
+int HexValue(char c) { return kHexValues[static_cast<unsigned char>(c)]; }
 
 }  // namespace
 
@@ -59,13 +66,14 @@ std::string HexOf(const Hash256& hash) {
 
 bool ParseHex(std::string_view hex, Hash256* hash) {
   if (hex.size() != 2 * kHashBytes) return false;
+  int invalid = 0;  // checked once at the end: no branch per digit
   for (size_t index = 0; index < kHashBytes; ++index) {
     const int high = HexValue(hex[2 * index]);
     const int low = HexValue(hex[2 * index + 1]);
-    if (high < 0 || low < 0) return false;
+    invalid |= high | low;
     (*hash)[index] = static_cast<uint8_t>(high << 4 | low);
   }
-  return true;
+  return invalid >= 0;
 }
 
 }  // namespace yiwang::eventstore_internal
