@@ -184,10 +184,13 @@ Status ProjectionRunner::BulkCatchUp(const CatchUpOptions& options) {
   const uint64_t head = store_->HeadPosition();
   const uint64_t from = position() + 1;
   const size_t groups = std::min(kReplayApplyThreadsMax, projections_.size());
-  // Projection i goes to group i % groups: the list is short and the first ones are the costly.
+  // The first projection alone, the others shared by the remaining groups. ReadModels lists
+  // progress first, which folds the whole case state and timeline: perf of a 1M-event replay
+  // puts it at about as much CPU as the other three together (progress + dashboard against
+  // applicants + audit was 62/38, progress + applicants against the other two 70/30).
   std::vector<std::vector<size_t>> members(groups);
   for (size_t index = 0; index < projections_.size(); ++index) {
-    members[index % groups].push_back(index);
+    members[groups == 1 || index == 0 ? 0 : 1 + (index - 1) % (groups - 1)].push_back(index);
   }
   YIWANG_RETURN_IF_ERROR(read_store_->SetBulk(true));
 
