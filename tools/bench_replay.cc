@@ -185,6 +185,9 @@ int RunBenchReplay(int argc, char** argv) {
     std::printf("generated %llu events, %llu cases in %.1f s\n",
                 static_cast<unsigned long long>(figures->events),
                 static_cast<unsigned long long>(figures->cases), figures->seconds);
+    // The marker lets a later `bench replay --data DIR` reuse this history instead of
+    // generating it again.
+    std::ofstream(HistoryMarkerPath(base)) << HistoryMarker(static_cast<uint64_t>(*events));
     return 0;
   }
   std::fputs(MachineLine().c_str(), stdout);
