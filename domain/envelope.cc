@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "domain/internal/padded_copy.h"
 #include "domain/json.h"
 
 namespace yiwang {
@@ -215,19 +216,6 @@ void Reset(EventEnvelope* event) {
   }
 }
 
-// simdjson reads up to SIMDJSON_PADDING bytes past the end of its input. Copying into a buffer
-// that only ever grows (per thread; callers refuse inputs over kEventBytesMax first, which bounds
-// it) costs a memcpy instead of an allocation per event; the padding is zeroed as
-// simdjson::padded_string does.
-simdjson::padded_string_view PaddedCopy(std::string_view bytes) {
-  thread_local std::vector<char> buffer;
-  const size_t capacity = bytes.size() + simdjson::SIMDJSON_PADDING;
-  if (buffer.size() < capacity) buffer.resize(capacity);
-  std::memcpy(buffer.data(), bytes.data(), bytes.size());
-  std::memset(buffer.data() + bytes.size(), 0, simdjson::SIMDJSON_PADDING);
-  return simdjson::padded_string_view(buffer.data(), bytes.size(), buffer.size());
-}
-
 // Whether every byte of `word` is '0'..'9' or 'a'..'f', eight bytes at once: adding a per-byte
 // constant moves each byte's answer into its top bit, and no carry crosses into the next byte
 // because bytes with the top bit set are refused first.
@@ -291,8 +279,9 @@ Result<std::string_view> PrefixBeforeHashMember(std::string_view full_bytes) {
 Status DecodeEnvelopeInto(std::string_view bytes, EventEnvelope* out) {
   if (bytes.size() > kEventBytesMax) return Malformed("larger than kEventBytesMax");
   thread_local simdjson::ondemand::parser parser;
+  thread_local std::vector<char> padded;  // see internal::PaddedCopy
   simdjson::ondemand::document document;
-  if (parser.iterate(PaddedCopy(bytes)).get(document) != simdjson::SUCCESS) {
+  if (parser.iterate(internal::PaddedCopy(bytes, &padded)).get(document) != simdjson::SUCCESS) {
     return Malformed("not JSON");
   }
   simdjson::ondemand::object object;

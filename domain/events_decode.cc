@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "domain/events.h"
+#include "domain/internal/padded_copy.h"
 
 namespace yiwang {
 namespace {
@@ -510,27 +511,15 @@ std::optional<size_t> EventTypeIndex(std::string_view type) {
   return std::nullopt;
 }
 
-// simdjson reads up to SIMDJSON_PADDING bytes past the end of its input. Copying into a buffer
-// that only ever grows (per thread; callers refuse inputs over kEventBytesMax first, which bounds
-// it) costs a memcpy instead of an allocation per event; the padding is zeroed as
-// simdjson::padded_string does.
-simdjson::padded_string_view PaddedCopy(std::string_view bytes) {
-  thread_local std::vector<char> buffer;
-  const size_t capacity = bytes.size() + simdjson::SIMDJSON_PADDING;
-  if (buffer.size() < capacity) buffer.resize(capacity);
-  std::memcpy(buffer.data(), bytes.data(), bytes.size());
-  std::memset(buffer.data() + bytes.size(), 0, simdjson::SIMDJSON_PADDING);
-  return simdjson::padded_string_view(buffer.data(), bytes.size(), buffer.size());
-}
-
 // Parses `data_json` into this thread's node array (nodes[0] is the root object). The nodes are
 // valid until the thread's next ParseData.
 Result<const Nodes*> ParseData(std::string_view data_json) {
   if (data_json.size() > kEventBytesMax) return Bad("larger than kEventBytesMax", "");
   thread_local simdjson::ondemand::parser parser;
+  thread_local std::vector<char> padded;  // see internal::PaddedCopy
   thread_local Nodes nodes;
   simdjson::ondemand::document document;
-  if (parser.iterate(PaddedCopy(data_json)).get(document) != simdjson::SUCCESS) {
+  if (parser.iterate(internal::PaddedCopy(data_json, &padded)).get(document) != simdjson::SUCCESS) {
     return Bad("not JSON", "");
   }
   simdjson::ondemand::object object;
