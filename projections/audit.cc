@@ -48,29 +48,27 @@ Status AuditTrail::Load(uint64_t first_position) {
                               std::to_string(first_position - 1) +
                               " must be re-read from the log, and none is attached");
   }
-  return log_->ForEach(covered_ + 1, first_position - 1,
-                       [this](uint64_t position, std::string_view bytes) {
-                         Result<EventEnvelope> envelope = DecodeEnvelope(bytes);
-                         if (!envelope.ok()) {
-                           return DataLoss("audit trail: event " + std::to_string(position) +
-                                           " does not decode: " + envelope.status().message());
-                         }
-                         if (!envelope->stream.starts_with(kCaseStreamPrefix) ||
-                             !IsCaseEventType(envelope->type)) {
-                           return ApplyOne(ProjectedEvent{*envelope, nullptr, {}});
-                         }
-                         Result<CaseEvent> data = DecodeEventData(
-                             envelope->type, envelope->schema, envelope->data);
-                         if (!data.ok()) {
-                           return DataLoss("audit trail: case event " + std::to_string(position) +
-                                           " does not decode: " + data.status().message());
-                         }
-                         const RecordedCaseEvent recorded{envelope->version, envelope->occurred_at,
-                                                          envelope->actor, std::move(data).value()};
-                         return ApplyOne(ProjectedEvent{
-                             *envelope, &recorded,
-                             std::string_view(envelope->stream).substr(kCaseStreamPrefix.size())});
-                       });
+  return log_->ForEach(
+      covered_ + 1, first_position - 1, [this](uint64_t position, std::string_view bytes) {
+        Result<EventEnvelope> envelope = DecodeEnvelope(bytes);
+        if (!envelope.ok()) {
+          return DataLoss("audit trail: event " + std::to_string(position) +
+                          " does not decode: " + envelope.status().message());
+        }
+        if (!envelope->stream.starts_with(kCaseStreamPrefix) || !IsCaseEventType(envelope->type)) {
+          return ApplyOne(ProjectedEvent{*envelope, nullptr, {}});
+        }
+        Result<CaseEvent> data = DecodeEventData(envelope->type, envelope->schema, envelope->data);
+        if (!data.ok()) {
+          return DataLoss("audit trail: case event " + std::to_string(position) +
+                          " does not decode: " + data.status().message());
+        }
+        const RecordedCaseEvent recorded{envelope->version, envelope->occurred_at, envelope->actor,
+                                         std::move(data).value()};
+        return ApplyOne(
+            ProjectedEvent{*envelope, &recorded,
+                           std::string_view(envelope->stream).substr(kCaseStreamPrefix.size())});
+      });
 }
 
 Status AuditTrail::ApplyOne(const ProjectedEvent& projected) {

@@ -136,8 +136,7 @@ class AuditTrail : public Projection {
   Status ApplyOne(const ProjectedEvent& event);
   Result<uint32_t> CaseEventDepartment(const ProjectedEvent& event);
   Result<uint32_t> Intern(const std::string& department);
-  Result<uint32_t> SubmittedDepartment(std::string_view case_number,
-                                       std::string_view service_code);
+  Result<uint32_t> SubmittedDepartment(std::string_view case_number, std::string_view service_code);
   Result<uint32_t> CaseDepartment(std::string_view case_number);
   Status SetCaseDepartment(std::string_view case_number, uint32_t department);
   Status RecordSupervision(const ProjectedEvent& event, uint32_t department);
@@ -161,7 +160,6 @@ class AuditTrail : public Projection {
   uint64_t chunk_index_ = UINT64_MAX;  // the chunk in chunk_
   std::string chunk_;
   bool chunk_dirty_ = false;
-
 };
 
 // JSON of GET /audit: {"items":[…],"next_cursor":…|null}; each item has position, stream,

@@ -72,7 +72,8 @@ void Decide(const WorkingCalendar& calendar, Row* row) {
 // The typed data of a case event of type `Event`.
 template <typename Event>
 Result<const Event*> DataAs(const ProjectedEvent& event) {
-  const Event* data = event.recorded == nullptr ? nullptr : std::get_if<Event>(&event.recorded->event);
+  const Event* data =
+      event.recorded == nullptr ? nullptr : std::get_if<Event>(&event.recorded->event);
   if (data == nullptr) return DataLoss("case event of an unexpected type");
   return data;
 }

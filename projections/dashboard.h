@@ -36,8 +36,8 @@
 #include <vector>
 
 #include "domain/calendar.h"
-#include "domain/catalog.h"
 #include "domain/case.h"
+#include "domain/catalog.h"
 #include "domain/status.h"
 #include "domain/time.h"
 #include "projections/read_store.h"

@@ -100,8 +100,7 @@ Result<std::string> Progress::ItemDepartment(std::string_view item_code, ReadBat
 
 Status Progress::Apply(const ProjectedEvent& event, ReadBatch* batch) {
   const EventEnvelope& envelope = event.envelope;
-  if (envelope.stream.starts_with(kCatalogStreamPrefix) &&
-      envelope.type == kCatalogItemPublished) {
+  if (envelope.stream.starts_with(kCatalogStreamPrefix) && envelope.type == kCatalogItemPublished) {
     Result<CatalogItem> item = DecodeCatalogItem(envelope.data);
     if (!item.ok()) return DataLoss("catalog item does not decode: " + item.status().message());
     item_departments_.insert_or_assign(item->code, item->department);

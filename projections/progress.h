@@ -18,8 +18,8 @@
 
 #include "domain/calendar.h"
 #include "domain/sla.h"
-#include "projections/progress_record.h"
 #include "projections/internal/string_map.h"
+#include "projections/progress_record.h"
 #include "projections/read_store.h"
 #include "projections/runner.h"
 

@@ -267,7 +267,8 @@ Status ReadStore::Commit(const std::vector<ReadBatch*>& batches, const CommitOpt
     return left->first < right->first;
   });
   size_t bytes = 0;
-  for (const Staged* staged : sorted) bytes += staged->first.size() + staged->second.value.size() + 8;
+  for (const Staged* staged : sorted)
+    bytes += staged->first.size() + staged->second.value.size() + 8;
   rocksdb::WriteBatch write_batch(bytes);  // one allocation, no regrowing copies
   for (const Staged* staged : sorted) {
     const auto& [entry_key, entry] = *staged;

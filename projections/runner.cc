@@ -1,13 +1,13 @@
 #include "projections/runner.h"
 
-#include "projections/internal/decoded_event.h"
-
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <optional>
 #include <utility>
+
+#include "projections/internal/decoded_event.h"
 
 namespace yiwang::projections {
 
@@ -156,8 +156,7 @@ Status ProjectionRunner::ApplyTo(size_t index, const ProjectedEvent& event, Read
 Status ProjectionRunner::FlushTo(size_t index, ReadBatch* batch) {
   Status status = projections_[index]->Flush(batch);
   if (status.ok()) return status;
-  return Status(status.code(),
-                std::string(projections_[index]->name()) + ": " + status.message(),
+  return Status(status.code(), std::string(projections_[index]->name()) + ": " + status.message(),
                 status.field());
 }
 

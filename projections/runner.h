@@ -48,8 +48,8 @@ inline constexpr std::chrono::milliseconds kRunnerPollWaitMs{200};
 // Events per bulk commit: what the projections keep in memory between commits (a few hundred
 // bytes per event at most) against how often a case's state is rewritten.
 inline constexpr size_t kReplayBatchEventsMax = 262'144;
-inline constexpr size_t kReplayChunkEventsMax = 512;     // decoded events handed over at once
-inline constexpr size_t kReplayChunksInFlightMax = 16;   // chunks between reader and applier
+inline constexpr size_t kReplayChunkEventsMax = 512;    // decoded events handed over at once
+inline constexpr size_t kReplayChunksInFlightMax = 16;  // chunks between reader and applier
 // Applying threads in replay; the projections are split between them (they are independent).
 inline constexpr size_t kReplayApplyThreadsMax = 2;
 

@@ -4,9 +4,8 @@
 // Method and figures: BENCHMARKS.md.
 #include "tools/bench_replay.h"
 
-#include <time.h>
-
 #include <simdjson.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
