@@ -25,8 +25,13 @@ Result<std::optional<uint32_t>> GetU32(const ReadBatch& batch, const std::string
 
 }  // namespace
 
-Status AuditTrail::Apply(const ProjectedEvent& event, ReadBatch*) {
-  if (!pending_) pending_ = read_store_->NewBatch();
+Status AuditTrail::Apply(const ProjectedEvent& event, ReadBatch* batch) {
+  if (!pending_) {
+    pending_ = read_store_->NewBatch();
+    // What the runner's batch (and, in replay, the batch still being committed) holds is newer
+    // than the store.
+    pending_->ReadThrough(batch);
+  }
   if (!loaded_) YIWANG_RETURN_IF_ERROR(Load(event.envelope.position));
   if (event.envelope.position <= covered_) return Status::Ok();  // indexed before a crash
   return ApplyOne(event);

@@ -71,6 +71,7 @@ struct ReadBatch::Impl {
   const ReadStore::Impl* store = nullptr;
   std::unordered_map<std::string, Entry> entries;  // family index byte + key -> last write
   size_t operations = 0;
+  const Impl* earlier = nullptr;  // ReadThrough
 
   // The map key of (family, key), or an error for an unknown family.
   Result<std::string> EntryKey(std::string_view family, std::string_view key) const {
@@ -109,8 +110,9 @@ Result<std::optional<std::string>> ReadBatch::Get(std::string_view family,
                                                   std::string_view key) const {
   Result<std::string> entry_key = impl_->EntryKey(family, key);
   if (!entry_key.ok()) return entry_key.status();
-  auto staged = impl_->entries.find(*entry_key);
-  if (staged != impl_->entries.end()) {
+  for (const Impl* batch = impl_.get(); batch != nullptr; batch = batch->earlier) {
+    auto staged = batch->entries.find(*entry_key);
+    if (staged == batch->entries.end()) continue;
     if (staged->second.deleted) return std::optional<std::string>();
     return std::optional<std::string>(staged->second.value);
   }
@@ -135,6 +137,10 @@ void ReadBatch::Absorb(ReadBatch* other) {
   impl_->operations += other->impl_->operations;
   other->impl_->entries.clear();
   other->impl_->operations = 0;
+}
+
+void ReadBatch::ReadThrough(const ReadBatch* earlier) {
+  impl_->earlier = earlier == nullptr ? nullptr : earlier->impl_.get();
 }
 
 size_t ReadBatch::count() const { return impl_->operations; }

@@ -60,6 +60,10 @@ class ReadBatch {
   // Moves every write staged in `other` (a batch of the same ReadStore) into this one; where
   // both staged a key, `other`'s write wins. `other` is left empty.
   void Absorb(ReadBatch* other);
+  // Get looks in `earlier` (and what it reads through) before the committed state: replay
+  // applies the next batch while the previous one is still being committed. `earlier` must stay
+  // alive and unchanged while this batch is read; nullptr ends it.
+  void ReadThrough(const ReadBatch* earlier);
   size_t count() const;  // puts and deletes staged
 
  private:

@@ -176,7 +176,11 @@ Status ProjectionRunner::ApplyBatch(const std::vector<StoredEvent>& events) {
   std::unique_ptr<ReadBatch> batch = read_store_->NewBatch();
   DecodedEvent decoded;
   for (const StoredEvent& stored : events) {
-    YIWANG_RETURN_IF_ERROR(DecodeStored(stored.position, stored.bytes, &decoded));
+    Status status = DecodeStored(stored.position, stored.bytes, &decoded);
+    if (!status.ok()) {
+      for (Projection* projection : projections_) projection->Discard();
+      return status;
+    }
     YIWANG_RETURN_IF_ERROR(Stage(decoded.view(), batch.get()));
   }
   return CommitBatch(batch.get(), events.back().position, ReadStore::CommitOptions{});
@@ -195,17 +199,25 @@ Status ProjectionRunner::CommitBatch(ReadBatch* batch, uint64_t last,
 }
 
 Status ProjectionRunner::CommitStaged(const std::vector<ReadBatch*>& batches, uint64_t last,
-                                      const ReadStore::CommitOptions& options) {
+                                      const ReadStore::CommitOptions& options, bool notify) {
+  // The checkpoints in a batch of their own: replay's threads may still read the others.
+  std::unique_ptr<ReadBatch> checkpoints = read_store_->NewBatch();
   for (size_t index = 0; index < projections_.size(); ++index) {
     checkpoints_[index] = std::max(checkpoints_[index], last);
-    batches.front()->SetCheckpoint(projections_[index]->name(), checkpoints_[index]);
+    checkpoints->SetCheckpoint(projections_[index]->name(), checkpoints_[index]);
   }
-  Status status = read_store_->Commit(batches, options);
+  std::vector<ReadBatch*> all = batches;
+  all.push_back(checkpoints.get());
+  Status status = read_store_->Commit(all, options);
   if (!status.ok()) {
-    for (Projection* projection : projections_) projection->Discard();
+    if (notify) {
+      for (Projection* projection : projections_) projection->Discard();
+    }
     return status;
   }
-  for (Projection* projection : projections_) projection->Committed();
+  if (notify) {
+    for (Projection* projection : projections_) projection->Committed();
+  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     position_ = *std::min_element(checkpoints_.begin(), checkpoints_.end());

@@ -58,6 +58,8 @@ struct CatchUpOptions {
   bool bulk = false;
   // Called on the calling thread after each commit: the position applied, the head caught up to.
   std::function<void(uint64_t position, uint64_t head)> progress;
+  // Events per replay batch (bulk); 0: kReplayBatchEventsMax. Small values are for tests.
+  size_t batch_events = 0;
 };
 
 // One event as the runner hands it to the projections, decoded once for all of them.
@@ -85,6 +87,9 @@ class Projection {
   // drops the batch as in Apply.
   virtual Status Flush(ReadBatch* /*batch*/) { return Status::Ok(); }
   // The batch holding every Apply since the last call is committed: publish in-memory caches.
+  // In replay (CatchUpOptions::bulk) it is called as soon as the batch is flushed and handed
+  // over, while the batch is still being written: later Applies read through it (ReadBatch::
+  // ReadThrough), and an error in the write ends with Discard().
   virtual void Committed() = 0;
   // The batch was dropped (error), or the state was cleared (rebuild): forget in-memory state.
   virtual void Discard() = 0;
@@ -136,10 +141,11 @@ class ProjectionRunner {
   Status FlushTo(size_t index, ReadBatch* batch);
   // Flushes every projection, then CommitStaged; discards the projections on error.
   Status CommitBatch(ReadBatch* batch, uint64_t last, const ReadStore::CommitOptions& options);
-  // Adds the checkpoints up to `last` to the first batch, commits the batches in one write and
-  // publishes; discards the projections on error.
+  // Commits the batches and the checkpoints up to `last` (a batch of their own) in one write
+  // and publishes the position. With `notify`, Committed() on each projection after, or
+  // Discard() on an error (replay's threads do that themselves).
   Status CommitStaged(const std::vector<ReadBatch*>& batches, uint64_t last,
-                      const ReadStore::CommitOptions& options);
+                      const ReadStore::CommitOptions& options, bool notify = true);
   // Replay: a reader thread and one applying thread per group of projections (runner_bulk.cc).
   Status BulkCatchUp(const CatchUpOptions& options);
   void Fail(Status status);

@@ -1,10 +1,12 @@
 // Replay (CatchUpOptions::bulk): one reader thread decodes the log in chunks; the projections are
 // split into groups, each applied by a thread of its own that sees every chunk (projections are
-// independent, so they need no ordering between groups). Every kReplayBatchEventsMax events all
-// groups stop at the same position, flush their projections into their own ReadBatch and wait;
-// the calling thread (the coordinator) commits every group's batch and the checkpoints in one
-// write, then lets them go on. A chunk returns to a pool for reuse once every group is done
-// with it, so decoding reuses the strings' capacity.
+// independent, so they need no ordering between groups). Every batch_events events all groups
+// stop at the same position, flush their projections into their own ReadBatch, hand it over
+// (Committed) and wait; the calling thread (the coordinator) takes the batches, gives each group
+// a fresh batch that reads through the one taken, releases the groups and writes the taken
+// batches and the checkpoints in one write while the groups apply the next batch. A chunk
+// returns to a pool for reuse once every group is done with it, so decoding reuses the strings'
+// capacity.
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -183,6 +185,8 @@ class CommitGate {
 Status ProjectionRunner::BulkCatchUp(const CatchUpOptions& options) {
   const uint64_t head = store_->HeadPosition();
   const uint64_t from = position() + 1;
+  const size_t batch_events =
+      options.batch_events == 0 ? kReplayBatchEventsMax : options.batch_events;
   const size_t groups = std::min(kReplayApplyThreadsMax, projections_.size());
   // The first projection alone, the others shared by the remaining groups. ReadModels lists
   // progress first, which folds the whole case state and timeline: perf of a 1M-event replay
@@ -212,9 +216,14 @@ Status ProjectionRunner::BulkCatchUp(const CatchUpOptions& options) {
   auto apply_group = [&](size_t group) {
     size_t staged = 0;
     uint64_t last = 0;
+    // The batch is complete: staged, and handed over. The projections forget it now (the
+    // coordinator writes it while this thread goes on; the next batch reads through it).
     auto flush = [&](Status status) {
       for (size_t index : members[group]) {
         if (status.ok()) status = FlushTo(index, batches[group].get());
+      }
+      if (status.ok()) {
+        for (size_t index : members[group]) projections_[index]->Committed();
       }
       return status;
     };
@@ -238,7 +247,7 @@ Status ProjectionRunner::BulkCatchUp(const CatchUpOptions& options) {
           if (status.ok()) status = ApplyTo(index, projected, batches[group].get());
         }
         last = projected.envelope.position;
-        if (status.ok() && ++staged == kReplayBatchEventsMax) {
+        if (status.ok() && ++staged == batch_events) {
           status = flush(status);
           if (!arrive(status, false)) return;
           staged = 0;
@@ -259,6 +268,9 @@ Status ProjectionRunner::BulkCatchUp(const CatchUpOptions& options) {
 
   const ReadStore::CommitOptions no_wal{.write_ahead_log = false};
   Status status;
+  uint64_t taken_up_to = from - 1;  // the last position of a batch handed over
+  // The batches being written while the groups apply the next ones (which read through them).
+  std::vector<std::unique_ptr<ReadBatch>> committing;
   while (true) {
     std::optional<std::vector<CommitGate::Arrival>> arrivals =
         gate.AwaitAll(kReplayProgressIntervalMs);
@@ -282,24 +294,38 @@ Status ProjectionRunner::BulkCatchUp(const CatchUpOptions& options) {
       end = end && arrival.end;
     }
     const uint64_t last = arrivals->front().last;
-    std::vector<std::unique_ptr<ReadBatch>> committed;
-    if (status.ok() && last > position()) {
-      std::vector<ReadBatch*> staged;
-      for (const std::unique_ptr<ReadBatch>& batch : batches) staged.push_back(batch.get());
-      status = CommitStaged(staged, last, no_wal);
+    // Every group waits: take their batches, give them fresh ones that read through these.
+    std::vector<std::unique_ptr<ReadBatch>> taken;
+    if (status.ok() && last > taken_up_to) {
       for (std::unique_ptr<ReadBatch>& batch : batches) {
-        committed.push_back(std::move(batch));
+        batch->ReadThrough(nullptr);  // what it read through was written before this round
+        taken.push_back(std::move(batch));
         batch = read_store_->NewBatch();
+        batch->ReadThrough(taken.back().get());
       }
+      taken_up_to = last;
     }
     if (!status.ok()) {
       for (const std::unique_ptr<ChunkQueue>& queue : queues) queue->Cancel();
     }
-    gate.Release(status.ok() && !end);
-    // Freeing a batch's hundreds of thousands of strings takes a while: the groups go on meanwhile.
-    committed.clear();
-    if (status.ok() && options.progress) options.progress(position(), head);
-    if (!status.ok() || end) break;
+    const bool go_on = status.ok() && !end;
+    gate.Release(go_on);
+    // Written already, and nothing reads through them any more. Freeing a batch's hundreds of
+    // thousands of strings takes a while: the groups go on meanwhile.
+    committing.clear();
+    if (!taken.empty()) {
+      std::vector<ReadBatch*> staged;
+      for (const std::unique_ptr<ReadBatch>& batch : taken) staged.push_back(batch.get());
+      status = CommitStaged(staged, last, no_wal, /*notify=*/false);
+      committing = std::move(taken);
+      if (!status.ok()) {
+        // The groups stop at their next chunk and arrive once more; then the loop ends.
+        for (const std::unique_ptr<ChunkQueue>& queue : queues) queue->Cancel();
+      } else if (options.progress) {
+        options.progress(position(), head);
+      }
+    }
+    if (!go_on) break;
   }
   for (std::thread& applier : appliers) applier.join();
   for (const std::unique_ptr<ChunkQueue>& queue : queues) queue->Cancel();  // the reader stops

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "projections/read_models.h"
 #include "projections/runner.h"
 #include "tests/projections/projection_fixtures.h"
 
@@ -43,12 +44,16 @@ class BufferingProjection : public projections::Projection {
     return batch->Put(kFamily, name_, std::to_string(*count_));
   }
   void Committed() override { ++commits; }
-  void Discard() override { count_.reset(); }
+  void Discard() override {
+    ++discards;
+    count_.reset();
+  }
 
   uint64_t fail_at = 0;
   bool fail_flush = false;
   int flushes = 0;
   int commits = 0;
+  int discards = 0;
   uint64_t case_events = 0;
 
  private:
@@ -120,7 +125,9 @@ TEST(RunnerBulkTest, AFailureInOneGroupStopsEveryGroupAndCommitsNothing) {
   EXPECT_EQ((*runner)->position(), 0u);
   EXPECT_EQ(Stored(*store, "healthy"), 0u);  // the healthy group's batch was dropped too
   EXPECT_EQ(*store->Checkpoint("healthy"), 0u);
-  EXPECT_EQ(healthy.commits, 0);
+  // Replay hands a flushed batch over (Committed) before it is written; the failure then
+  // discards what the projection kept.
+  EXPECT_GE(healthy.discards, 1);
 }
 
 TEST(RunnerBulkTest, AFailedFlushDropsTheBatchAndNamesTheProjection) {
@@ -161,6 +168,78 @@ TEST(RunnerBulkTest, LiveBatchesFlushOncePerCommitAndResumeWithoutDoubleCounting
   ASSERT_TRUE(runner.ok());
   ASSERT_TRUE((*runner)->CatchUp(CatchUpOptions{.bulk = true, .progress = nullptr}).ok());
   EXPECT_EQ(Stored(*store, "counting"), log.store().HeadPosition());
+}
+
+// Everything the four read models answer for these cases, as text.
+std::string DumpAll(projections::ReadModels& models, const std::vector<std::string>& cases) {
+  std::string out;
+  for (const std::string& case_number : cases) {
+    Result<projections::ProgressView> view =
+        models.progress().Get(case_number, LocalTime(2026, 2, 10, 9));
+    out += view.ok() ? projections::WriteProgressJson(*view) : view.status().ToString();
+    out += "\n";
+  }
+  Result<projections::ApplicantPage<projections::ApplicantCase>> page =
+      models.applicants().ListCases(ValidIdNumber(), "", 100);
+  out += page.ok() ? projections::WriteApplicantCasesJson(*page) : page.status().ToString();
+  projections::DashboardQuery query;
+  query.now = LocalTime(2026, 2, 10, 9);
+  Result<projections::DashboardReport> report = models.dashboard().Query(query);
+  out += report.ok() ? projections::WriteDashboardJson(query, *report) : report.status().ToString();
+  Result<projections::AuditPage> audit = models.audit().Query({}, "", 1000);
+  Result<std::string> audit_json = audit.ok() ? projections::WriteAuditPageJson(*audit, false)
+                                              : Result<std::string>(audit.status());
+  out += audit_json.ok() ? *audit_json : audit_json.status().ToString();
+  return out;
+}
+
+// Replay commits a batch while the threads already apply the next one, which reads through the
+// batch being written: with batches of a few events every case crosses many boundaries, and the
+// read models must answer exactly what a live runner's do.
+TEST(RunnerBulkTest, SmallReplayBatchesAnswerAsTheLiveRunnerDoes) {
+  CaseLogStore log;
+  std::vector<std::string> cases;
+  for (int index = 0; index < 4; ++index) {
+    cases.push_back("33010620260202" + std::to_string(20000 + index));
+    log.SubmitAndAccept(cases.back(), ValidIdNumber());
+  }
+  for (const std::string& case_number : cases) {  // interleaved: each case in several batches
+    log.Run(case_number, StartReviewCommand{}, LocalTime(2026, 2, 3, 9), Officer());
+  }
+  for (const std::string& case_number : cases) {
+    log.Run(case_number, TransferCommand{"330100-GA-ZD", "转市局审核"}, LocalTime(2026, 2, 3, 10),
+            Officer());
+  }
+
+  auto open = [&](const std::string& name) {
+    Result<std::unique_ptr<projections::ReadModels>> models =
+        projections::ReadModels::Open(log.Path(name), &log.calendar());
+    EXPECT_TRUE(models.ok()) << models.status().ToString();
+    (*models)->audit().AttachLog(&log.store());
+    return std::move(models).value();
+  };
+  std::unique_ptr<projections::ReadModels> live = open("live");
+  auto live_runner = ProjectionRunner::Create(&log.store(), live->store(), live->all());
+  ASSERT_TRUE(live_runner.ok());
+  ASSERT_TRUE((*live_runner)->CatchUp().ok());
+  const std::string expected = DumpAll(*live, cases);
+  EXPECT_NE(expected.find(R"("state":"Transferred")"), std::string::npos) << expected;
+
+  for (const size_t batch_events : {size_t{1}, size_t{3}, size_t{7}}) {
+    std::unique_ptr<projections::ReadModels> replayed =
+        open("replay" + std::to_string(batch_events));
+    auto runner = ProjectionRunner::Create(&log.store(), replayed->store(), replayed->all());
+    ASSERT_TRUE(runner.ok());
+    int commits = 0;
+    CatchUpOptions options;
+    options.bulk = true;
+    options.batch_events = batch_events;
+    options.progress = [&](uint64_t, uint64_t) { ++commits; };
+    ASSERT_TRUE((*runner)->CatchUp(options).ok());
+    EXPECT_EQ((*runner)->position(), log.store().HeadPosition());
+    EXPECT_GE(commits, 3) << batch_events;  // 18 events: 18, 6 and 3 batches
+    EXPECT_EQ(DumpAll(*replayed, cases), expected) << "batches of " << batch_events;
+  }
 }
 
 TEST(ReadBatchTest, AbsorbMovesWritesAndSeveralBatchesCommitAsOne) {
