@@ -14,48 +14,22 @@
 #include <random>
 #include <sstream>
 
+#include "tests/tools/process.h"
+
 namespace yiwang::testing {
 namespace {
 
 constexpr int kStartupTimeoutMs = 20'000;
 constexpr int kDeliveryTimeoutMs = 20'000;
 
-std::vector<char*> Argv(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(YIWANG_BINARY));
-  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  return argv;
-}
-
-int ExitCode(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
-}
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// The string value of `"name":"…"` (the first occurrence), without unescaping.
-std::string StringField(const std::string& line, const std::string& name) {
-  const std::string marker = "\"" + name + "\":\"";
-  const size_t at = line.find(marker);
-  if (at == std::string::npos) return "";
-  const size_t start = at + marker.size();
-  return line.substr(start, line.find('"', start) - start);
-}
+const std::string kBinary = YIWANG_BINARY;
 
 }  // namespace
 
 KafkaDevProcess::KafkaDevProcess(int partitions) {
   std::vector<std::string> args = {"kafka-dev", "--port-base", "0", "--partitions",
                                    std::to_string(partitions)};
-  std::vector<char*> argv = Argv(args);
+  std::vector<char*> argv = ArgvOf(kBinary, args);
   int in_pipe[2];
   int out_pipe[2];
   if (pipe(in_pipe) != 0 || pipe(out_pipe) != 0) return;
@@ -107,7 +81,7 @@ BackgroundYiwang::BackgroundYiwang(const std::vector<std::string>& args) {
           .string();
   out_path_ = base + ".out";
   err_path_ = base + ".err";
-  std::vector<char*> argv = Argv(args);
+  std::vector<char*> argv = ArgvOf(kBinary, args);
   pid_ = fork();
   if (pid_ == 0) {
     const int out = ::open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -132,11 +106,11 @@ int BackgroundYiwang::Stop() {
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;
-  return ExitCode(status);
+  return ExitCodeOf(status);
 }
 
-std::string BackgroundYiwang::out() const { return Slurp(out_path_); }
-std::string BackgroundYiwang::err() const { return Slurp(err_path_); }
+std::string BackgroundYiwang::out() const { return ReadFile(out_path_); }
+std::string BackgroundYiwang::err() const { return ReadFile(err_path_); }
 
 EventMessage MessageFor(const std::string& line, const std::string& prefix) {
   EventMessage message;
@@ -144,7 +118,7 @@ EventMessage MessageFor(const std::string& line, const std::string& prefix) {
   message.topic =
       prefix + (message.key.starts_with("catalog-") ? ".catalog-events" : ".case-events");
   message.value = line;
-  message.headers = {{"type", StringField(line, "type")},
+  message.headers = {{"type", JsonField(line, "type")},
                      {"position", std::to_string(PositionOf(line))},
                      {"hash", HashOf(line)}};
   return message;
@@ -193,7 +167,7 @@ uint64_t PositionOf(const std::string& line) {
   return std::strtoull(line.c_str() + std::string("{\"position\":").size(), nullptr, 10);
 }
 
-std::string StreamOf(const std::string& line) { return StringField(line, "stream"); }
+std::string StreamOf(const std::string& line) { return JsonField(line, "stream"); }
 
 std::string HashOf(const std::string& line) {
   const size_t at = line.rfind("\"hash\":\"");

@@ -23,15 +23,6 @@ constexpr std::chrono::milliseconds kFollowDeadline{1'000};  // the issue: "with
 constexpr int kCases = 12;
 constexpr char kApplicant[] = "11010519491231002X";
 
-std::string Member(const std::string& body, const std::string& name) {
-  const std::string needle = "\"" + name + "\":";
-  size_t at = body.find(needle);
-  if (at == std::string::npos) return "";
-  at += needle.size();
-  if (body[at] == '"') return body.substr(at + 1, body.find('"', at + 1) - at - 1);
-  return body.substr(at, body.find_first_of(",}", at) - at);
-}
-
 httplib::Result Request(int port, const std::string& method, const std::string& path,
                         const std::string& token, const std::string& body = "") {
   httplib::Client client("127.0.0.1", port);
@@ -60,7 +51,7 @@ void WriteOriginCases(Origin* built) {
         R"({"service_code":"GA-JZZ-SL","channel":"online","applicant":{"id_number":")" +
             std::string(kApplicant) + R"(","name":"张三"},"materials":["M01","M02","M03","M04"]})");
     ASSERT_TRUE(created && created->status == 201) << (created ? created->body : "no answer");
-    const std::string number = Member(created->body, "case_number");
+    const std::string number = JsonField(created->body, "case_number");
     built->case_numbers.push_back(number);
     const std::vector<std::pair<std::string, std::string>> steps = {
         {"accept", R"({"acceptance_number":"杭西公受字〔2026〕1号"})"},
@@ -168,7 +159,7 @@ TEST_F(ImportTest, ImportGivesTheOriginsChainAndAnswersTheSameQueries) {
               "demo-officer", R"({"acceptance_number":"x"})");
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 503);
-  EXPECT_EQ(Member(refused->body, "code"), "read_only") << refused->body;
+  EXPECT_EQ(JsonField(refused->body, "code"), "read_only") << refused->body;
 }
 
 // Polls `probe` until it returns true; the time it took, or nullopt past `deadline`.
@@ -188,7 +179,7 @@ std::optional<std::chrono::milliseconds> TimeUntil(Probe probe,
 
 uint64_t ServedHead(int port) {
   httplib::Result health = Request(port, "GET", "/healthz", "");
-  return health ? std::strtoull(Member(health->body, "head_position").c_str(), nullptr, 10) : 0;
+  return health ? std::strtoull(JsonField(health->body, "head_position").c_str(), nullptr, 10) : 0;
 }
 
 TEST_F(ImportTest, FollowAndReadReplicasPickUpNewEventsWithinASecond) {

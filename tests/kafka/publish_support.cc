@@ -24,27 +24,6 @@ namespace {
 constexpr int kStartupTimeoutMs = 30'000;
 constexpr int kCommandTimeoutMs = 10'000;
 
-std::vector<char*> ArgvOf(const std::string& program, const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(program.c_str()));
-  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  return argv;
-}
-
-int ExitCodeOf(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 std::string UniquePath(const std::string& stem) {
   std::random_device random;
   return (std::filesystem::temp_directory_path() /
@@ -58,14 +37,6 @@ int64_t NumberField(const std::string& body, const std::string& name) {
   const size_t at = body.find(needle);
   if (at == std::string::npos) return -1;
   return std::strtoll(body.c_str() + at + needle.size(), nullptr, 10);
-}
-
-std::string StringMember(const std::string& body, const std::string& name) {
-  const std::string needle = "\"" + name + "\":\"";
-  const size_t at = body.find(needle);
-  if (at == std::string::npos) return "";
-  const size_t start = at + needle.size();
-  return body.substr(start, body.find('"', start) - start);
 }
 
 }  // namespace
@@ -204,7 +175,7 @@ int RunCaseWorkload(int port, int count, int clients) {
           failures.fetch_add(1);
           continue;
         }
-        const std::string path = "/api/v1/cases/" + StringMember(created->body, "case_number");
+        const std::string path = "/api/v1/cases/" + JsonField(created->body, "case_number");
         httplib::Result accepted =
             client.Post(path + "/accept", officer,
                         R"({"acceptance_number":"杭西公受字〔2026〕1号"})", "application/json");

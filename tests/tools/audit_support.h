@@ -37,21 +37,12 @@ inline std::string WriteAuthFile(const TempDir& dir) {
   return path;
 }
 
-inline std::string Member(const std::string& body, const std::string& name) {
-  const std::string needle = "\"" + name + "\":";
-  size_t at = body.find(needle);
-  if (at == std::string::npos) return "";
-  at += needle.size();
-  if (body[at] == '"') return body.substr(at + 1, body.find('"', at + 1) - at - 1);
-  return body.substr(at, body.find_first_of(",}", at) - at);
-}
-
 // Every value of `"name":` in `body`, in order.
 inline std::vector<std::string> Members(const std::string& body, const std::string& name) {
   std::vector<std::string> values;
   const std::string needle = "\"" + name + "\":";
   for (size_t at = body.find(needle); at != std::string::npos; at = body.find(needle, at + 1)) {
-    values.push_back(Member(body.substr(at), name));
+    values.push_back(JsonField(body.substr(at), name));
   }
   return values;
 }
@@ -87,7 +78,7 @@ class DemoServer {
     EXPECT_TRUE(result) << path;
     if (!result) return 0;
     EXPECT_TRUE(result->status == 200 || result->status == 201) << path << ": " << result->body;
-    const std::string position = Member(result->body, "position");
+    const std::string position = JsonField(result->body, "position");
     return position.empty() ? 0 : std::stoull(position);
   }
   // Submits a case of `item` for the citizen behind `token`; the case number.
@@ -100,8 +91,8 @@ class DemoServer {
              token);
     EXPECT_TRUE(created && created->status == 201) << (created ? created->body : "no answer");
     if (!created) return "";
-    if (position != nullptr) *position = std::stoull(Member(created->body, "position"));
-    return Member(created->body, "case_number");
+    if (position != nullptr) *position = std::stoull(JsonField(created->body, "position"));
+    return JsonField(created->body, "case_number");
   }
 
  private:

@@ -53,12 +53,12 @@ TEST_F(AuditHttpTest, FiltersByCaseActorTypeDepartmentAndTime) {
                                       "SupervisionOrdered"}));
   EXPECT_EQ(Members(body, "actor"), (std::vector<std::string>{"citizen-demo", "officer-demo",
                                                               "officer-demo", "supervisor-demo"}));
-  EXPECT_EQ(Member(body, "role"), "citizen");
-  EXPECT_EQ(Member(body, "channel"), "online");
-  EXPECT_EQ(Member(body, "case_number"), case1_);
-  EXPECT_EQ(Member(body, "hash").size(), 64u);
-  EXPECT_EQ(Member(body, "prev_hash").size(), 64u);
-  EXPECT_FALSE(Member(body, "recorded_at").empty());
+  EXPECT_EQ(JsonField(body, "role"), "citizen");
+  EXPECT_EQ(JsonField(body, "channel"), "online");
+  EXPECT_EQ(JsonField(body, "case_number"), case1_);
+  EXPECT_EQ(JsonField(body, "hash").size(), 64u);
+  EXPECT_EQ(JsonField(body, "prev_hash").size(), 64u);
+  EXPECT_FALSE(JsonField(body, "recorded_at").empty());
   EXPECT_NE(body.find("supervision"), std::string::npos) << body;  // the `what` of the order
 
   body = Audit("actor=officer-jj", "demo-admin");
@@ -84,7 +84,7 @@ TEST_F(AuditHttpTest, FiltersByCaseActorTypeDepartmentAndTime) {
 
   // Time: from the recorded_at of case 2's submission on.
   body = Audit("case=" + case2_, "demo-admin");
-  const std::string submitted_at = Member(body, "recorded_at");
+  const std::string submitted_at = JsonField(body, "recorded_at");
   // Events of the same millisecond as that submission may precede it; the catalog (published
   // at start-up) does not.
   body = Audit("from=" + submitted_at, "demo-admin");
@@ -111,7 +111,7 @@ TEST_F(AuditHttpTest, PagesByCursor) {
     const std::string body =
         Audit("limit=4" + (cursor.empty() ? "" : "&cursor=" + cursor), "demo-admin");
     for (const std::string& position : Members(body, "position")) paged.push_back(position);
-    cursor = Member(body, "next_cursor");
+    cursor = JsonField(body, "next_cursor");
     if (cursor == "null") break;
   }
   EXPECT_EQ(paged, all);
@@ -162,12 +162,12 @@ TEST_F(AuditHttpTest, SupervisionOrdersWithTheirAnswers) {
   const std::string path = "/api/v1/audit/supervision?min_position=" + std::to_string(last_);
   httplib::Result listed = server_.Get(path, "demo-supervisor");
   ASSERT_TRUE(listed && listed->status == 200) << (listed ? listed->body : "");
-  EXPECT_EQ(Member(listed->body, "case_number"), case1_);
-  EXPECT_EQ(Member(listed->body, "status"), "open");
-  EXPECT_EQ(Member(listed->body, "in_time"), "null");
-  EXPECT_EQ(Member(listed->body, "due"), "2099-12-31");
-  EXPECT_EQ(Member(listed->body, "note"), "请加快办理");
-  const std::string order_id = Member(listed->body, "order_id");
+  EXPECT_EQ(JsonField(listed->body, "case_number"), case1_);
+  EXPECT_EQ(JsonField(listed->body, "status"), "open");
+  EXPECT_EQ(JsonField(listed->body, "in_time"), "null");
+  EXPECT_EQ(JsonField(listed->body, "due"), "2099-12-31");
+  EXPECT_EQ(JsonField(listed->body, "note"), "请加快办理");
+  const std::string order_id = JsonField(listed->body, "order_id");
   ASSERT_FALSE(order_id.empty());
 
   const uint64_t answered = server_.Command(
@@ -178,10 +178,10 @@ TEST_F(AuditHttpTest, SupervisionOrdersWithTheirAnswers) {
       "/api/v1/audit/supervision?status=answered_in_time&min_position=" + std::to_string(answered),
       "demo-officer");
   ASSERT_TRUE(after && after->status == 200) << (after ? after->body : "");
-  EXPECT_EQ(Member(after->body, "order_id"), order_id);
-  EXPECT_EQ(Member(after->body, "in_time"), "true");
-  EXPECT_EQ(Member(after->body, "answer"), "已加快，三日内办结");
-  EXPECT_EQ(Member(after->body, "answered_by"), "officer-demo");
+  EXPECT_EQ(JsonField(after->body, "order_id"), order_id);
+  EXPECT_EQ(JsonField(after->body, "in_time"), "true");
+  EXPECT_EQ(JsonField(after->body, "answer"), "已加快，三日内办结");
+  EXPECT_EQ(JsonField(after->body, "answered_by"), "officer-demo");
   httplib::Result elsewhere = server_.Get("/api/v1/audit/supervision", "t-officer-jj");
   ASSERT_TRUE(elsewhere && elsewhere->status == 200);
   EXPECT_EQ(elsewhere->body.find(order_id), std::string::npos) << elsewhere->body;

@@ -8,20 +8,18 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <random>
+#include <sstream>
 
 namespace yiwang::testing {
 namespace {
 
 constexpr int kStartupTimeoutMs = 30'000;
 
-std::vector<char*> Argv(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(YIWANG_BINARY));
-  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  return argv;
-}
+const std::string kBinary = YIWANG_BINARY;
+
+std::vector<char*> Argv(const std::vector<std::string>& args) { return ArgvOf(kBinary, args); }
 
 std::string ReadAll(int fd) {
   std::string text;
@@ -31,13 +29,28 @@ std::string ReadAll(int fd) {
   return text;
 }
 
-int ExitCode(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+}  // namespace
+
+std::vector<char*> ArgvOf(const std::string& program, const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(program.c_str()));
+  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  return argv;
+}
+
+int ExitCodeOf(int wait_status) {
+  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
+  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
   return -1;
 }
 
-}  // namespace
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 std::string JsonField(const std::string& body, const std::string& name) {
   const std::string needle = "\"" + name + "\":";
@@ -65,7 +78,7 @@ CommandResult RunYiwang(const std::vector<std::string>& args) {
   int status = 0;
   waitpid(pid, &status, 0);
   CommandResult result;
-  result.exit_code = ExitCode(status);
+  result.exit_code = ExitCodeOf(status);
   int out = ::open(out_path.c_str(), O_RDONLY);
   int err = ::open(err_path.c_str(), O_RDONLY);
   result.out = ReadAll(out);
@@ -116,7 +129,7 @@ int ServerProcess::Stop() {
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;
-  return ExitCode(status);
+  return ExitCodeOf(status);
 }
 
 ServerProcess::~ServerProcess() { Stop(); }

@@ -19,6 +19,13 @@ struct CommandResult {
 // and other values as written; empty when absent. Enough for the flat bodies tests look at.
 std::string JsonField(const std::string& body, const std::string& name);
 
+// argv for exec: `program`, then `args`, then nullptr; it points into the strings.
+std::vector<char*> ArgvOf(const std::string& program, const std::vector<std::string>& args);
+// The exit code of a waitpid status; 128 + the signal when the process was killed.
+int ExitCodeOf(int wait_status);
+// A file's whole content; empty when it is missing.
+std::string ReadFile(const std::string& path);
+
 // Runs `yiwang args…` to completion.
 CommandResult RunYiwang(const std::vector<std::string>& args);
 
