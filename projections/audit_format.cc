@@ -46,21 +46,6 @@ constexpr size_t kCursorDigitsMax = 20;
 
 }  // namespace
 
-std::string BigEndian(uint64_t value) {
-  std::string out(8, '\0');
-  for (int index = 7; index >= 0; --index) {
-    out[index] = static_cast<char>(value & 0xff);
-    value >>= 8;
-  }
-  return out;
-}
-
-uint64_t FromBigEndian(std::string_view bytes) {
-  uint64_t value = 0;
-  for (char byte : bytes.substr(0, 8)) value = (value << 8) | static_cast<uint8_t>(byte);
-  return value;
-}
-
 std::string U32Bytes(uint32_t value) {
   std::string out(4, '\0');
   std::memcpy(out.data(), &value, 4);
@@ -74,16 +59,10 @@ std::optional<uint32_t> ParseU32(std::string_view bytes) {
   return value;
 }
 
-std::string Key(char tag, std::string_view suffix) {
-  std::string key(1, tag);
-  key.append(suffix);
-  return key;
-}
-
-std::string ChunkKey(uint64_t chunk_index) { return Key(kChunkTag, BigEndian(chunk_index)); }
-std::string OrderKey(uint64_t position) { return Key(kOrderTag, BigEndian(position)); }
+std::string ChunkKey(uint64_t chunk_index) { return TaggedKey(kChunkTag, BigEndian(chunk_index)); }
+std::string OrderKey(uint64_t position) { return TaggedKey(kOrderTag, BigEndian(position)); }
 std::string OrderIdKey(std::string_view case_number, std::string_view order_id) {
-  std::string key = Key(kOrderIdTag, case_number);
+  std::string key = TaggedKey(kOrderIdTag, case_number);
   key.push_back('\0');
   key.append(order_id);
   return key;

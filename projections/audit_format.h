@@ -8,10 +8,16 @@
 #include <string>
 #include <string_view>
 
+#include "domain/events.h"
 #include "domain/status.h"
 #include "projections/audit.h"
+#include "projections/internal/binary_codec.h"
 
 namespace yiwang::projections::audit_format {
+
+using internal::BigEndian;
+using internal::FromBigEndian;
+using internal::TaggedKey;
 
 inline constexpr char kChunkTag = 'b';       // 'b' chunk-index:u64be -> entries
 inline constexpr char kDepartmentTag = 'd';  // 'd' name -> id:u32
@@ -27,18 +33,20 @@ inline constexpr size_t kEntryBytes = 9;
 inline constexpr uint8_t kNoEntry = 0;
 inline constexpr uint8_t kOtherType = 255;
 
-std::string BigEndian(uint64_t value);
-uint64_t FromBigEndian(std::string_view bytes);  // 8 bytes
 std::string U32Bytes(uint32_t value);
 std::optional<uint32_t> ParseU32(std::string_view bytes);
 
-std::string Key(char tag, std::string_view suffix);
 std::string ChunkKey(uint64_t chunk_index);
 std::string OrderKey(uint64_t position);
 std::string OrderIdKey(std::string_view case_number, std::string_view order_id);
 
 // 1..254 for the event types yiwang writes, kOtherType for anything else.
 uint8_t TypeCode(std::string_view type);
+// TypeCode of a case event's type without comparing names: case event codes follow the order of
+// CaseEvent's alternatives (a test holds the two equal; both only ever append).
+inline uint8_t CaseEventTypeCode(const CaseEvent& event) {
+  return static_cast<uint8_t>(event.index() + 1);
+}
 bool IsKnownType(std::string_view type);
 // FNV-1a, 32 bits: candidates only; the actor id is compared on the event itself.
 uint32_t ActorHash(std::string_view actor_id);

@@ -66,14 +66,14 @@ Status ResolveDepartments(const ReadStore& store, const AuditFilter& filter, Mat
   if (!filter.department.empty()) {
     if (!filter.department.starts_with(filter.division_prefix)) return Status::Ok();  // none
     Result<std::optional<std::string>> id =
-        store.Get(kAuditFamily, Key(kDepartmentTag, filter.department));
+        store.Get(kAuditFamily, TaggedKey(kDepartmentTag, filter.department));
     if (!id.ok()) return id.status();
     if (id->has_value()) {
       if (std::optional<uint32_t> value = ParseU32(**id)) match->departments.insert(*value);
     }
     return Status::Ok();
   }
-  const std::string prefix = Key(kDepartmentTag, filter.division_prefix);
+  const std::string prefix = TaggedKey(kDepartmentTag, filter.division_prefix);
   return store.Scan(kAuditFamily, prefix, "", [&](std::string_view, std::string_view value) {
     if (std::optional<uint32_t> id = ParseU32(value)) match->departments.insert(*id);
     return true;

@@ -10,8 +10,11 @@
 #include "domain/events.h"
 #include "domain/sla.h"
 #include "projections/dashboard_internal.h"
+#include "projections/internal/binary_codec.h"
 
 namespace yiwang::projections {
+
+using internal::TaggedKey;
 
 using dashboard_internal::kNoChannel;
 using dashboard_internal::kNoTime;
@@ -22,12 +25,6 @@ namespace {
 
 constexpr char kCaseKeyTag = 'c';  // 'c' case-number -> row
 constexpr char kItemKeyTag = 'i';  // 'i' item-code   -> item facts
-
-std::string Key(char tag, std::string_view id) {
-  std::string key(1, tag);
-  key.append(id);
-  return key;
-}
 
 bool IsPauseStatus(CaseStatus status) {
   return status == CaseStatus::kSpecialProcedure || status == CaseStatus::kSuspended;
@@ -170,7 +167,7 @@ Status Dashboard::ApplyCatalog(const EventEnvelope& event, ReadBatch* batch) {
     std::unique_lock lock(mutex_);
     table_->items[table_->ItemIndex(code)] = std::move(facts);
   }
-  return batch->Put(kDashboardFamily, Key(kItemKeyTag, code), bytes);
+  return batch->Put(kDashboardFamily, TaggedKey(kItemKeyTag, code), bytes);
 }
 
 Result<Row*> Dashboard::PendingRow(std::string_view case_number, bool create) {
@@ -279,7 +276,7 @@ Status Dashboard::ApplyCase(const ProjectedEvent& projected) {
 
 Status Dashboard::Flush(ReadBatch* batch) {
   for (const auto& [case_number, row] : pending_) {
-    YIWANG_RETURN_IF_ERROR(batch->Put(kDashboardFamily, Key(kCaseKeyTag, case_number),
+    YIWANG_RETURN_IF_ERROR(batch->Put(kDashboardFamily, TaggedKey(kCaseKeyTag, case_number),
                                       dashboard_internal::EncodeRow(*row, *table_)));
   }
   return Status::Ok();

@@ -5,19 +5,16 @@
 
 #include "domain/catalog.h"
 #include "domain/events.h"
+#include "projections/internal/binary_codec.h"
 
 namespace yiwang::projections {
+
+using internal::TaggedKey;
 
 namespace {
 
 constexpr char kCaseKeyTag = 'c';  // 'c' case-number -> ProgressRecord
 constexpr char kItemKeyTag = 'i';  // 'i' item-code   -> item department
-
-std::string Key(char tag, std::string_view id) {
-  std::string key(1, tag);
-  key.append(id);
-  return key;
-}
 
 // The note a timeline entry shows: reasons, notes and opinions, never personal data (the
 // applicant block of CaseSubmitted, consultation questions and evaluation comments are left out).
@@ -76,7 +73,7 @@ Result<ProgressRecord*> Progress::Pending(std::string_view case_number, ReadBatc
   auto found = pending_.find(case_number);
   if (found != pending_.end()) return &found->second;
   Result<std::optional<std::string>> bytes =
-      batch->Get(kProgressFamily, Key(kCaseKeyTag, case_number));
+      batch->Get(kProgressFamily, TaggedKey(kCaseKeyTag, case_number));
   if (!bytes.ok()) return bytes.status();
   ProgressRecord record;
   if (bytes->has_value()) {
@@ -91,7 +88,7 @@ Result<std::string> Progress::ItemDepartment(std::string_view item_code, ReadBat
   auto found = item_departments_.find(item_code);
   if (found != item_departments_.end()) return found->second;
   Result<std::optional<std::string>> department =
-      batch->Get(kProgressFamily, Key(kItemKeyTag, item_code));
+      batch->Get(kProgressFamily, TaggedKey(kItemKeyTag, item_code));
   if (!department.ok()) return department.status();
   // An unknown item is not remembered: its CatalogItemPublished may still come.
   if (!department->has_value()) return std::string();
@@ -104,7 +101,7 @@ Status Progress::Apply(const ProjectedEvent& event, ReadBatch* batch) {
     Result<CatalogItem> item = DecodeCatalogItem(envelope.data);
     if (!item.ok()) return DataLoss("catalog item does not decode: " + item.status().message());
     item_departments_.insert_or_assign(item->code, item->department);
-    return batch->Put(kProgressFamily, Key(kItemKeyTag, item->code), item->department);
+    return batch->Put(kProgressFamily, TaggedKey(kItemKeyTag, item->code), item->department);
   }
   if (event.recorded == nullptr) return Status::Ok();
   const CaseEvent& data = event.recorded->event;
@@ -130,8 +127,8 @@ Status Progress::Apply(const ProjectedEvent& event, ReadBatch* batch) {
 
 Status Progress::Flush(ReadBatch* batch) {
   for (const auto& [case_number, record] : pending_) {
-    YIWANG_RETURN_IF_ERROR(
-        batch->Put(kProgressFamily, Key(kCaseKeyTag, case_number), EncodeProgressRecord(record)));
+    YIWANG_RETURN_IF_ERROR(batch->Put(kProgressFamily, TaggedKey(kCaseKeyTag, case_number),
+                                      EncodeProgressRecord(record)));
   }
   return Status::Ok();
 }
@@ -197,7 +194,7 @@ Result<std::shared_ptr<const Progress::Cached>> Progress::Load(std::string_view 
     epoch = cache_epoch_;
   }
   Result<std::optional<std::string>> bytes =
-      read_store_->Get(kProgressFamily, Key(kCaseKeyTag, case_number));
+      read_store_->Get(kProgressFamily, TaggedKey(kCaseKeyTag, case_number));
   if (!bytes.ok()) return bytes.status();
   if (!bytes->has_value()) return NotFound("no case " + std::string(case_number));
   Result<ProgressRecord> decoded = DecodeProgressRecord(**bytes);

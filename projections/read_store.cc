@@ -10,6 +10,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "projections/internal/binary_codec.h"
+
 namespace yiwang::projections {
 
 namespace {
@@ -21,15 +23,6 @@ Status FromRocks(const rocksdb::Status& status, std::string_view what) {
 
 constexpr size_t kWriteBufferBytes = 64 << 20;       // per family: RocksDB's default
 constexpr size_t kBulkWriteBufferBytes = 256 << 20;  // per family, replay: one flush at the end
-
-std::string EncodePosition(uint64_t position) {
-  std::string out(8, '\0');
-  for (int index = 7; index >= 0; --index) {
-    out[index] = static_cast<char>(position & 0xff);
-    position >>= 8;
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -127,7 +120,7 @@ Result<std::optional<std::string>> ReadBatch::Get(std::string_view family,
 
 void ReadBatch::SetCheckpoint(std::string_view projection, uint64_t position) {
   // The checkpoints family is always opened (ReadStore::Open adds it).
-  (void)impl_->Stage(kCheckpointsFamily, projection, EncodePosition(position), false);
+  (void)impl_->Stage(kCheckpointsFamily, projection, internal::BigEndian(position), false);
 }
 
 void ReadBatch::Absorb(ReadBatch* other) {
@@ -238,9 +231,7 @@ Result<uint64_t> ReadStore::Checkpoint(std::string_view projection) const {
   const std::string& bytes = **value;
   if (bytes.size() != 8)
     return DataLoss("read store: malformed checkpoint of " + std::string(projection));
-  uint64_t position = 0;
-  for (char byte : bytes) position = (position << 8) | static_cast<uint8_t>(byte);
-  return position;
+  return internal::FromBigEndian(bytes);
 }
 
 std::unique_ptr<ReadBatch> ReadStore::NewBatch() const {

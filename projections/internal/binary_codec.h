@@ -15,6 +15,29 @@
 
 namespace yiwang::projections::internal {
 
+// A read-store key: one tag byte naming the kind of record, then its id ('c' + case number).
+inline std::string TaggedKey(char tag, std::string_view id) {
+  std::string key(1, tag);
+  key.append(id);
+  return key;
+}
+
+// 8 bytes, most significant first, so that keys and values sort by the number.
+inline std::string BigEndian(uint64_t value) {
+  std::string out(8, '\0');
+  for (int index = 7; index >= 0; --index) {
+    out[index] = static_cast<char>(value & 0xff);
+    value >>= 8;
+  }
+  return out;
+}
+// The number of BigEndian's (at most the first 8 bytes).
+inline uint64_t FromBigEndian(std::string_view bytes) {
+  uint64_t value = 0;
+  for (char byte : bytes.substr(0, 8)) value = (value << 8) | static_cast<uint8_t>(byte);
+  return value;
+}
+
 class Writer {
  public:
   void U8(uint8_t value) { out_.push_back(static_cast<char>(value)); }
