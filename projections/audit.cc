@@ -90,14 +90,18 @@ Status AuditTrail::ApplyOne(const ProjectedEvent& projected) {
     if (!id.ok()) return id.status();
     department = *id;
     item_departments_[item->code] = department;
-    YIWANG_RETURN_IF_ERROR(pending_->Put(kAuditFamily, Key(kItemTag, item->code), U32Bytes(*id)));
+    YIWANG_RETURN_IF_ERROR(
+        pending_->Put(kAuditFamily, TaggedKey(kItemTag, item->code), U32Bytes(*id)));
   } else if (!event.actor.department.empty()) {
     Result<uint32_t> id = Intern(event.actor.department);
     if (!id.ok()) return id.status();
     department = *id;
   }
-  YIWANG_RETURN_IF_ERROR(
-      SetEntry(event.position, TypeCode(event.type), department, ActorHash(event.actor.id)));
+  YIWANG_RETURN_IF_ERROR(SetEntry(event.position,
+                                  projected.recorded != nullptr
+                                      ? CaseEventTypeCode(projected.recorded->event)
+                                      : TypeCode(event.type),
+                                  department, ActorHash(event.actor.id)));
   covered_ = event.position;
   return Status::Ok();
 }
@@ -140,7 +144,7 @@ Result<uint32_t> AuditTrail::SubmittedDepartment(std::string_view case_number,
   if (item != item_departments_.end()) {
     id = item->second;
   } else {
-    Result<std::optional<uint32_t>> stored = GetU32(*pending_, Key(kItemTag, service_code));
+    Result<std::optional<uint32_t>> stored = GetU32(*pending_, TaggedKey(kItemTag, service_code));
     if (!stored.ok()) return stored.status();
     id = stored->value_or(0);
     item_departments_.insert_or_assign(std::string(service_code), id);
@@ -152,7 +156,7 @@ Result<uint32_t> AuditTrail::SubmittedDepartment(std::string_view case_number,
 Result<uint32_t> AuditTrail::CaseDepartment(std::string_view case_number) {
   auto found = case_departments_.find(case_number);
   if (found != case_departments_.end()) return found->second;
-  Result<std::optional<uint32_t>> stored = GetU32(*pending_, Key(kCaseTag, case_number));
+  Result<std::optional<uint32_t>> stored = GetU32(*pending_, TaggedKey(kCaseTag, case_number));
   if (!stored.ok()) return stored.status();
   if (!stored->has_value()) {
     return DataLoss("case event before CaseSubmitted in " + std::string(case_number));
@@ -167,7 +171,7 @@ Status AuditTrail::SetCaseDepartment(std::string_view case_number, uint32_t depa
   if (found != case_departments_.end() && found->second == department) return Status::Ok();
   if (case_departments_.size() >= kAuditCaseCacheEntriesMax) case_departments_.clear();
   case_departments_.insert_or_assign(std::string(case_number), department);
-  return pending_->Put(kAuditFamily, Key(kCaseTag, case_number), U32Bytes(department));
+  return pending_->Put(kAuditFamily, TaggedKey(kCaseTag, case_number), U32Bytes(department));
 }
 
 // Department names -> small ids, so an entry stays 9 bytes; 0 is "none".
@@ -175,7 +179,7 @@ Result<uint32_t> AuditTrail::Intern(const std::string& department) {
   if (department.empty()) return uint32_t{0};
   auto found = department_ids_.find(department);
   if (found != department_ids_.end()) return found->second;
-  Result<std::optional<uint32_t>> stored = GetU32(*pending_, Key(kDepartmentTag, department));
+  Result<std::optional<uint32_t>> stored = GetU32(*pending_, TaggedKey(kDepartmentTag, department));
   if (!stored.ok()) return stored.status();
   uint32_t id = stored->value_or(0);
   if (id == 0) {
@@ -185,7 +189,7 @@ Result<uint32_t> AuditTrail::Intern(const std::string& department) {
     }
     id = next_department_++;
     YIWANG_RETURN_IF_ERROR(
-        pending_->Put(kAuditFamily, Key(kDepartmentTag, department), U32Bytes(id)));
+        pending_->Put(kAuditFamily, TaggedKey(kDepartmentTag, department), U32Bytes(id)));
     YIWANG_RETURN_IF_ERROR(
         pending_->Put(kAuditFamily, kNextDepartmentKey, U32Bytes(next_department_)));
   }

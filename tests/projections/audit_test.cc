@@ -5,6 +5,7 @@
 #include <chrono>
 #include <thread>
 
+#include "projections/audit_format.h"
 #include "tests/projections/projection_fixtures.h"
 
 namespace yiwang::test {
@@ -92,6 +93,25 @@ class AuditTrailTest : public ::testing::Test {
   uint64_t a_submitted_ = 0, a_accepted_ = 0, b_submitted_ = 0, a_transferred_ = 0, a_review_ = 0,
            b_accepted_ = 0, a_denied_ = 0;
 };
+
+// The stored type codes are a frozen table; the fast path for case events takes the variant
+// index. Both must name the same type for every case event.
+template <size_t... I>
+std::vector<CaseEvent> OneOfEachCaseEvent(std::index_sequence<I...>) {
+  return {CaseEvent(std::in_place_index<I>)...};
+}
+
+TEST(AuditFormatTest, CaseEventCodesFollowTheStoredTable) {
+  for (const CaseEvent& event :
+       OneOfEachCaseEvent(std::make_index_sequence<std::variant_size_v<CaseEvent>>())) {
+    EXPECT_EQ(projections::audit_format::CaseEventTypeCode(event),
+              projections::audit_format::TypeCode(EventTypeName(event)))
+        << EventTypeName(event);
+  }
+  EXPECT_EQ(projections::audit_format::TypeCode("CaseSubmitted"), 1);
+  EXPECT_EQ(projections::audit_format::TypeCode("NoSuchEvent"),
+            projections::audit_format::kOtherType);
+}
 
 TEST_F(AuditTrailTest, FiltersByCaseActorTypeAndDepartment) {
   WriteHistory();
