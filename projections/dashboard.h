@@ -40,6 +40,7 @@
 #include "domain/catalog.h"
 #include "domain/status.h"
 #include "domain/time.h"
+#include "projections/internal/string_map.h"
 #include "projections/read_store.h"
 #include "projections/runner.h"
 
@@ -52,11 +53,6 @@ inline constexpr size_t kDashboardListItemsMax = 1000;
 namespace dashboard_internal {
 struct Table;
 struct Row;
-// Lets string-keyed maps be searched with a string_view, without building a key.
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
-};
 }  // namespace dashboard_internal
 
 struct DashboardQuery {
@@ -157,9 +153,7 @@ class Dashboard : public Projection {
   mutable std::unique_ptr<dashboard_internal::Table> table_;
   mutable bool loaded_ = false;
   // Rows changed by the batch being applied (runner thread only).
-  std::unordered_map<std::string, std::unique_ptr<dashboard_internal::Row>,
-                     dashboard_internal::StringHash, std::equal_to<>>
-      pending_;
+  internal::StringMap<std::unique_ptr<dashboard_internal::Row>> pending_;
 };
 
 // A bound of the window as the query string gives it: "YYYY-MM-DD" is a whole day in China

@@ -115,7 +115,7 @@ struct ItemFacts {
 // Interned strings: index -> text, text -> index. Append-only while loaded.
 struct Names {
   std::vector<std::string> texts;
-  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> index;
+  internal::StringMap<uint32_t> index;
 
   std::optional<uint32_t> Find(std::string_view text) const {
     auto found = index.find(text);
@@ -136,7 +136,7 @@ struct Table {
   std::vector<Row> rows;
   std::vector<Facts> facts;                      // parallel to rows
   std::vector<const std::string*> case_numbers;  // parallel to rows: keys of case_index
-  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> case_index;
+  internal::StringMap<uint32_t> case_index;
   std::vector<ItemFacts> items;  // parallel to item_codes.texts
   Names item_codes;
   Names departments;
