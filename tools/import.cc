@@ -40,17 +40,6 @@ constexpr char kUsage[] =
 constexpr std::chrono::milliseconds kProjectionWaitStep{1'000};
 constexpr int kProjectionWaitStepsMax = 3'600;  // an hour of projection catch-up
 
-// Blocks the stop signals in every thread (call before starting any); the watcher waits for them.
-sigset_t BlockStopSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGUSR1);  // sent by main to end the watcher
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  return signals;
-}
-
 void PrintProgress(const ImportStats& stats) {
   std::fprintf(stderr,
                "imported %llu events (%.0f events/s), head %llu, %llu duplicates dropped, "
@@ -110,7 +99,9 @@ int RunImport(int argc, char** argv) {
   node_options.durability = *durability;
   node_options.calendar_dir = flags.Get("calendar-dir");
   node_options.read_only = true;
-  const sigset_t stop_signals = BlockStopSignals();
+  sigset_t stop_signals = BlockStopSignals();
+  sigaddset(&stop_signals, SIGUSR1);  // sent by main to end the watcher
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   Result<std::unique_ptr<Node>> opened = Node::Open(node_options);
   if (!opened.ok()) return Fail("cannot open " + node_options.data_dir, opened.status());
   Node& node = **opened;

@@ -13,6 +13,7 @@
 #include "eventstore/kafka_publisher.h"
 #include "tools/commands.h"
 #include "tools/flags.h"
+#include "tools/setup.h"
 
 namespace yiwang::tools {
 namespace {
@@ -46,15 +47,6 @@ constexpr char kUsage[] =
     "The end of stdin is not `quit`: kafka-dev started with </dev/null keeps running.\n";
 
 constexpr size_t kControlLineBytesMax = 1024;
-
-sigset_t BlockStopSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  return signals;
-}
 
 void Reply(const std::string& line) {
   std::fputs((line + "\n").c_str(), stdout);

@@ -25,11 +25,13 @@ constexpr char kUsage[] =
     "  --demo                 publish the demo catalog on first start (loopback addresses only)\n"
     "  --calendar-dir DIR     extra working-day calendar years (<year>.txt) beside the built-in\n"
     "  --auth-file FILE       bearer tokens as hashed secrets (format in api/README.md)\n"
-    "  --threads N            HTTP worker threads: commands and waiting reads in flight (default 64)\n"
+    "  --threads N            HTTP worker threads: commands and waiting reads in flight (default "
+    "64)\n"
     "  --body-limit BYTES     largest request body accepted (default 1048576)\n"
     "  --sse-clients N        open GET /events/live streams at most (default 32, capped at\n"
     "                         half of --threads); more answer 503\n"
-    "  --sse-heartbeat-ms MS  idle time before a `: keep-alive` comment (default 15000)\n"    "  --log-level LEVEL      debug|info|warning|error (default info)\n"
+    "  --sse-heartbeat-ms MS  idle time before a `: keep-alive` comment (default 15000)\n"
+    "  --log-level LEVEL      debug|info|warning|error (default info)\n"
     "  --read-only            a read replica: every command answers 503 read_only; with\n"
     "                         --kafka-brokers the log follows the Kafka topics (yiwang import)\n"
     "  --kafka-brokers LIST   HOST:PORT,… of the Kafka cluster; a writable node publishes every\n"
@@ -60,16 +62,6 @@ Status ParseListen(const std::string& text, std::string* host, int* port) {
   return Status::Ok();
 }
 
-// Blocks SIGINT/SIGTERM in every thread (call before starting any) and waits for one.
-sigset_t BlockStopSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  return signals;
-}
-
 int Fail(const Status& status) {
   api::LogError("serve: " + status.ToString());
   return 1;
@@ -78,12 +70,11 @@ int Fail(const Status& status) {
 }  // namespace
 
 int RunServe(int argc, char** argv) {
-  Result<Flags> parsed = Flags::Parse(argc, argv,
-                                      {"listen", "data", "durability", "calendar-dir", "auth-file",
-                                       "threads", "body-limit", "log-level", "sse-clients", "sse-heartbeat-ms",
-                                       "kafka-brokers",
-                                       "topic-prefix"},
-                                      {"demo", "help", "read-only"});
+  Result<Flags> parsed = Flags::Parse(
+      argc, argv,
+      {"listen", "data", "durability", "calendar-dir", "auth-file", "threads", "body-limit",
+       "log-level", "sse-clients", "sse-heartbeat-ms", "kafka-brokers", "topic-prefix"},
+      {"demo", "help", "read-only"});
   if (!parsed.ok()) return UsageError("serve", parsed.status().message(), kUsage);
   const Flags& flags = *parsed;
   if (flags.Has("help")) {

@@ -1,5 +1,7 @@
 #include "tools/setup.h"
 
+#include <pthread.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -92,6 +94,15 @@ Result<int> PublishDemoCatalog(EventStore* store) {
     if (!result->duplicate) ++published;
   }
   return published;
+}
+
+sigset_t BlockStopSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
 }
 
 }  // namespace yiwang::tools

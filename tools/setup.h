@@ -1,6 +1,8 @@
 // Start-up pieces shared by the subcommands: reading data files, the demo catalog.
 #pragma once
 
+#include <signal.h>
+
 #include <string>
 
 #include "api/auth.h"
@@ -24,6 +26,10 @@ Result<WorkingCalendar> LoadCalendar(const std::string& extra_dir);
 // Publishes each demo catalog item whose stream does not exist yet as a CatalogItemPublished
 // event (idempotent: a second start publishes nothing). Returns how many were published.
 Result<int> PublishDemoCatalog(EventStore* store);
+
+// Blocks SIGINT and SIGTERM in the calling thread, and so in every thread it starts afterwards
+// (call it first); the long-running commands then wait for one with sigwait on the set returned.
+sigset_t BlockStopSignals();
 
 // The tokens of `auth_file` (when not empty) plus, with `demo`, the fixed demo tokens.
 Result<api::TokenRegistry> LoadTokens(const std::string& auth_file, bool demo);
