@@ -64,12 +64,16 @@ class ScopedPortPlan {
   ScopedPortPlan& operator=(const ScopedPortPlan&) = delete;
 };
 
+constexpr int16_t kProduceApiKey = 0;
+// How long a broker going down keeps sending the answers it owes (SetBrokerDown).
+constexpr std::chrono::milliseconds kBrokerDrainWait{100};
+
 struct ApiKey {
   const char* name;
   int16_t key;
 };
 // Kafka protocol API keys (the protocol's, stable), for the request-error control.
-constexpr std::array<ApiKey, 8> kApiKeys{{{"Produce", 0},
+constexpr std::array<ApiKey, 8> kApiKeys{{{"Produce", kProduceApiKey},
                                           {"Fetch", 1},
                                           {"ListOffsets", 2},
                                           {"Metadata", 3},
@@ -202,6 +206,19 @@ Status KafkaMockCluster::CheckBroker(int broker_id) const {
 
 Status KafkaMockCluster::SetBrokerDown(int broker_id) {
   YIWANG_RETURN_IF_ERROR(CheckBroker(broker_id));
+  // A broker closed between appending a produce request and sending its answer makes the
+  // idempotent producer send the batch again. A real broker drops the repeat by its sequence
+  // number; librdkafka's mock checks sequences only for transactional producers, so it would
+  // append the batch twice. So the broker first stops appending (the next produce requests it
+  // reads are refused with a retriable error, before any append), lets the answers it owes reach
+  // the client, and only then closes, as a broker's controlled shutdown does. Refusals left over
+  // after the close meet the producer's next requests once the broker is up: retried, harmless.
+  const rd_kafka_resp_err_t refuse = RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION;
+  YIWANG_RETURN_IF_ERROR(FromKafka(
+      rd_kafka_mock_broker_push_request_error_rtts(handles_->cluster, broker_id, kProduceApiKey,
+                                                   4, refuse, 0, refuse, 0, refuse, 0, refuse, 0),
+      "broker down"));
+  std::this_thread::sleep_for(kBrokerDrainWait);
   return FromKafka(rd_kafka_mock_broker_set_down(handles_->cluster, broker_id), "broker down");
 }
 

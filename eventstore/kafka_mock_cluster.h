@@ -47,6 +47,9 @@ class KafkaMockCluster {
   const std::string& bootstrap() const { return bootstrap_; }
 
   // A down broker closes its listener and connections; up listens again on the same port.
+  // Going down, it first refuses new produce requests and sends the answers it owes for 100 ms
+  // (a controlled shutdown), so that no batch is appended without its answer reaching the
+  // producer: the mock would append the producer's retry again (see the .cc).
   Status SetBrokerDown(int broker_id);
   Status SetBrokerUp(int broker_id);
   // Delays every response of the broker by `rtt_ms`.
