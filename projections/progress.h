@@ -67,7 +67,9 @@ class Progress : public Projection {
   };
   static std::shared_ptr<const Cached> MakeCached(ProgressRecord record);
   Result<std::shared_ptr<const Cached>> Load(std::string_view case_number) const;
-  Result<ProgressRecord*> Pending(std::string_view case_number, ReadBatch* batch);
+  // The case's record being changed, read from the batch (and the store) once per batch; a
+  // `submitted` case starts empty without a read.
+  Result<ProgressRecord*> Pending(std::string_view case_number, bool submitted, ReadBatch* batch);
   // The owning department of an item, from CatalogItemPublished ("" when unknown).
   Result<std::string> ItemDepartment(std::string_view item_code, ReadBatch* batch);
   void CacheInsertLocked(std::string_view case_number, std::shared_ptr<const Cached> cached) const;
