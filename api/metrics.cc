@@ -281,6 +281,10 @@ std::string RenderRunnerMetrics(const projections::ProjectionRunner& runner, uin
     AppendLine(&out, "yiwang_projection_lag_positions{projection=\"%s\"} %llu\n", name.c_str(),
                static_cast<unsigned long long>(head > position ? head - position : 0));
   }
+  AppendHeader(&out, "yiwang_projection_bulk_catch_ups_total",
+               "Times the runner fell far behind the log and caught up in bulk.", "counter");
+  AppendLine(&out, "yiwang_projection_bulk_catch_ups_total %llu\n",
+             static_cast<unsigned long long>(runner.bulk_catch_ups()));
   return out;
 }
 

@@ -163,6 +163,13 @@ void Progress::Committed() {
   pending_.clear();
 }
 
+void Progress::Written() {
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  ++cache_epoch_;
+  cache_.clear();
+  lru_.clear();
+}
+
 void Progress::Discard() {
   pending_.clear();
   item_departments_.clear();

@@ -53,6 +53,9 @@ class Progress : public Projection {
   Status Apply(const ProjectedEvent& event, ReadBatch* batch) override;
   Status Flush(ReadBatch* batch) override;
   void Committed() override;
+  // Replay writes a batch after Committed(): a query in between may have cached a record read
+  // from the store before the write, so the cache is dropped again.
+  void Written() override;
   void Discard() override;
 
   // kInvalidArgument for an empty or over-long case number, kNotFound for an unknown case,

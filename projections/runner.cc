@@ -87,6 +87,7 @@ Status ProjectionRunner::Start() {
     return FailedPrecondition("runner: already started or stopped by an error");
   }
   stopping_ = false;
+  stop_requested_ = false;
   subscription_ = store_->Subscribe(position_ + 1);
   thread_ = std::thread([this] {
     // Below the request threads: a command's latency matters more than how soon a projection
@@ -101,6 +102,7 @@ void ProjectionRunner::Stop() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
+    stop_requested_ = true;
     if (subscription_) subscription_->Close();
   }
   if (thread_.joinable()) thread_.join();
@@ -114,6 +116,12 @@ void ProjectionRunner::Run() {
       std::lock_guard<std::mutex> lock(mutex_);
       if (stopping_) return;
     }
+    if (Status caught_up = CatchUpInBulkIfBehind(); !caught_up.ok()) {
+      if (caught_up.code() != StatusCode::kAborted || !stop_requested_.load()) {
+        Fail(std::move(caught_up));
+      }
+      return;
+    }
     Result<std::vector<StoredEvent>> events =
         subscription_->Poll(kRunnerBatchEventsMax, kRunnerPollWaitMs);
     // kFailedPrecondition: closed by Stop or by the store closing; neither is a projection error.
@@ -124,6 +132,23 @@ void ProjectionRunner::Run() {
       return;
     }
   }
+}
+
+Status ProjectionRunner::CatchUpInBulkIfBehind() {
+  const uint64_t head = store_->HeadPosition();
+  if (bulk_catch_up_events_min_ == 0 || head < position() + bulk_catch_up_events_min_) {
+    return Status::Ok();
+  }
+  bulk_catch_ups_.fetch_add(1);
+  CatchUpOptions options;
+  options.bulk = true;
+  options.stop = &stop_requested_;
+  YIWANG_RETURN_IF_ERROR(BulkCatchUp(options));
+  // Follow on from where the catch-up ended (the subscription was still at the old position).
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (stopping_) return Aborted("runner: stopped");
+  subscription_ = store_->Subscribe(position_ + 1);
+  return Status::Ok();
 }
 
 Status ProjectionRunner::CatchUp(const CatchUpOptions& options) {

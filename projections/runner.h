@@ -15,12 +15,17 @@
 // without the read store's WAL and flushed at the end (see ReadStore: a crash mid-replay leaves
 // every projection at an earlier checkpoint with its matching state, and the next run resumes).
 // Big batches are what make replay fast: a case's record is encoded and written once per batch.
+// A started runner that finds itself kRunnerBulkCatchUpEventsMin or more events behind the head
+// (a server started over deleted read models, a node imported from Kafka) catches up the same
+// way, on its own thread, before it follows the log live again; Stop ends that at the next
+// batch boundary.
 //
 // Thread-safety: Start/Stop/CatchUp from one controlling thread; position, status and
 // WaitForPosition from any thread. The store, the read store and the projections must outlive
 // the runner.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -45,6 +50,10 @@ inline constexpr size_t kRunnerBatchEventsMax = 1000;
 // The live runner thread's nice value (request threads run at 0).
 inline constexpr int kRunnerNiceness = 5;
 inline constexpr std::chrono::milliseconds kRunnerPollWaitMs{200};
+// How far behind the head a started runner switches to replay's bulk catch-up: live batches of
+// kRunnerBatchEventsMax events rewrite a case's record once per batch (~25,000 events/s),
+// bulk writes it once per kReplayBatchEventsMax events on three threads (~160,000 events/s).
+inline constexpr uint64_t kRunnerBulkCatchUpEventsMin = 50'000;
 // Events per bulk commit: what the projections keep in memory between commits (a few hundred
 // bytes per event at most) against how often a case's state is rewritten.
 inline constexpr size_t kReplayBatchEventsMax = 262'144;
@@ -60,6 +69,9 @@ struct CatchUpOptions {
   std::function<void(uint64_t position, uint64_t head)> progress;
   // Events per replay batch (bulk); 0: kReplayBatchEventsMax. Small values are for tests.
   size_t batch_events = 0;
+  // Bulk: when set and true, the catch-up ends at the next batch boundary or progress tick with
+  // kAborted; what was committed stays.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 // One event as the runner hands it to the projections, decoded once for all of them.
@@ -91,6 +103,11 @@ class Projection {
   // over, while the batch is still being written: later Applies read through it (ReadBatch::
   // ReadThrough), and an error in the write ends with Discard().
   virtual void Committed() = 0;
+  // Replay: the batch handed over at the last Committed() is now in the read store. Called on
+  // the committing thread while the projection may already apply the next batch, so it may touch
+  // only what queries share under their own lock (a query cache: a query between Committed and
+  // this call may have read the old value from the store).
+  virtual void Written() {}
   // The batch was dropped (error), or the state was cleared (rebuild): forget in-memory state.
   virtual void Discard() = 0;
 };
@@ -114,6 +131,12 @@ class ProjectionRunner {
   Status CatchUp() { return CatchUp(CatchUpOptions{}); }
   Status CatchUp(const CatchUpOptions& options);
 
+  // Events behind the head at which the started runner catches up in bulk (default
+  // kRunnerBulkCatchUpEventsMin; 0: never). Only while not started.
+  void SetBulkCatchUpThreshold(uint64_t events) { bulk_catch_up_events_min_ = events; }
+  // Bulk catch-ups the started runner has run (metrics, tests).
+  uint64_t bulk_catch_ups() const { return bulk_catch_ups_.load(); }
+
   // Lowest position every projection has applied and committed.
   uint64_t position() const;
   // Waits until position() >= `position`; false on timeout or when the runner stopped on an error.
@@ -131,6 +154,8 @@ class ProjectionRunner {
   ProjectionRunner(EventStore* store, ReadStore* read_store, std::vector<Projection*> projections,
                    std::vector<uint64_t> checkpoints);
   void Run();
+  // The started runner's bulk catch-up when it is far behind; kAborted when stopped meanwhile.
+  Status CatchUpInBulkIfBehind();
   // Applies one polled batch; commits state and checkpoints.
   Status ApplyBatch(const std::vector<StoredEvent>& events);
   // Stages one event's effect for every projection still below it; discards them on error.
@@ -163,6 +188,9 @@ class ProjectionRunner {
   std::vector<uint64_t> committed_checkpoints_;  // guarded by mutex_; checkpoints_ as committed
   Status status_;                                // guarded by mutex_
   bool stopping_ = false;                        // guarded by mutex_
+  std::atomic<bool> stop_requested_{false};      // stopping_, for a bulk catch-up to see
+  uint64_t bulk_catch_up_events_min_ = kRunnerBulkCatchUpEventsMin;
+  std::atomic<uint64_t> bulk_catch_ups_{0};
 };
 
 }  // namespace yiwang::projections

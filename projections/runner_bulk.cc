@@ -272,6 +272,10 @@ Status ProjectionRunner::BulkCatchUp(const CatchUpOptions& options) {
   // The batches being written while the groups apply the next ones (which read through them).
   std::vector<std::unique_ptr<ReadBatch>> committing;
   while (true) {
+    if (options.stop != nullptr && options.stop->load() && status.ok()) {
+      status = Aborted("replay: stopped");
+      for (const std::unique_ptr<ChunkQueue>& queue : queues) queue->Cancel();
+    }
     std::optional<std::vector<CommitGate::Arrival>> arrivals =
         gate.AwaitAll(kReplayProgressIntervalMs);
     if (!arrivals.has_value()) {
@@ -321,8 +325,9 @@ Status ProjectionRunner::BulkCatchUp(const CatchUpOptions& options) {
       if (!status.ok()) {
         // The groups stop at their next chunk and arrive once more; then the loop ends.
         for (const std::unique_ptr<ChunkQueue>& queue : queues) queue->Cancel();
-      } else if (options.progress) {
-        options.progress(position(), head);
+      } else {
+        for (Projection* projection : projections_) projection->Written();
+        if (options.progress) options.progress(position(), head);
       }
     }
     if (!go_on) break;

@@ -242,6 +242,78 @@ TEST(RunnerBulkTest, SmallReplayBatchesAnswerAsTheLiveRunnerDoes) {
   }
 }
 
+// A started runner far behind the log (a server started over deleted read models, a node
+// imported from Kafka) catches up in bulk on its own thread, then follows live; what it answers
+// is what a live runner answers.
+TEST(RunnerBulkTest, AStartedRunnerFarBehindCatchesUpInBulkThenFollowsLive) {
+  CaseLogStore log;
+  std::vector<std::string> cases;
+  for (int index = 0; index < 6; ++index) {
+    cases.push_back("33010620260202" + std::to_string(30000 + index));
+    log.SubmitAndAccept(cases.back(), ValidIdNumber());
+  }
+  for (const std::string& case_number : cases) {
+    log.Run(case_number, StartReviewCommand{}, LocalTime(2026, 2, 3, 9), Officer());
+  }
+  auto open = [&](const std::string& name) {
+    Result<std::unique_ptr<projections::ReadModels>> models =
+        projections::ReadModels::Open(log.Path(name), &log.calendar());
+    EXPECT_TRUE(models.ok()) << models.status().ToString();
+    (*models)->audit().AttachLog(&log.store());
+    return std::move(models).value();
+  };
+  std::unique_ptr<projections::ReadModels> started = open("started");
+  auto runner = ProjectionRunner::Create(&log.store(), started->store(), started->all());
+  ASSERT_TRUE(runner.ok());
+  (*runner)->SetBulkCatchUpThreshold(10);  // the log holds ~30 events
+  ASSERT_TRUE((*runner)->Start().ok());
+  ASSERT_TRUE((*runner)->WaitForPosition(log.store().HeadPosition(), std::chrono::seconds(20)));
+  EXPECT_EQ((*runner)->bulk_catch_ups(), 1u);
+  // A few events more (below the threshold): followed live.
+  log.Run(cases[0], TransferCommand{"330100-GA-ZD", "转市局审核"}, LocalTime(2026, 2, 3, 10),
+          Officer());
+  ASSERT_TRUE((*runner)->WaitForPosition(log.store().HeadPosition(), std::chrono::seconds(20)));
+  EXPECT_EQ((*runner)->bulk_catch_ups(), 1u);
+  EXPECT_TRUE((*runner)->status().ok()) << (*runner)->status().ToString();
+  (*runner)->Stop();
+
+  std::unique_ptr<projections::ReadModels> live = open("live");
+  auto live_runner = ProjectionRunner::Create(&log.store(), live->store(), live->all());
+  ASSERT_TRUE(live_runner.ok());
+  ASSERT_TRUE((*live_runner)->CatchUp().ok());
+  const std::string expected = DumpAll(*live, cases);
+  EXPECT_NE(expected.find(R"("state":"Transferred")"), std::string::npos) << expected;
+  EXPECT_EQ(DumpAll(*started, cases), expected);
+}
+
+// Stop ends a bulk catch-up at its next boundary without stopping the runner on an error; a
+// runner started again over the same read models finishes it.
+TEST(RunnerBulkTest, StopDuringABulkCatchUpIsNoErrorAndARestartFinishesIt) {
+  CaseLogStore log;
+  RunCases(&log, 40);
+  const uint64_t head = log.store().HeadPosition();
+  std::unique_ptr<ReadStore> store = OpenStore(log.Path("read"));
+  BufferingProjection first("first"), second("second");
+  {
+    auto runner = ProjectionRunner::Create(&log.store(), store.get(), {&first, &second});
+    ASSERT_TRUE(runner.ok());
+    (*runner)->SetBulkCatchUpThreshold(1);
+    ASSERT_TRUE((*runner)->Start().ok());
+    (*runner)->Stop();
+    EXPECT_TRUE((*runner)->status().ok()) << (*runner)->status().ToString();
+    EXPECT_LE((*runner)->position(), head);
+  }
+  BufferingProjection again_first("first"), again_second("second");
+  auto runner = ProjectionRunner::Create(&log.store(), store.get(), {&again_first, &again_second});
+  ASSERT_TRUE(runner.ok());
+  (*runner)->SetBulkCatchUpThreshold(1);
+  ASSERT_TRUE((*runner)->Start().ok());
+  ASSERT_TRUE((*runner)->WaitForPosition(head, std::chrono::seconds(20)));
+  (*runner)->Stop();
+  EXPECT_EQ(Stored(*store, "first"), head);  // every event counted once
+  EXPECT_EQ(Stored(*store, "second"), head);
+}
+
 TEST(ReadBatchTest, AbsorbMovesWritesAndSeveralBatchesCommitAsOne) {
   testing::TempDir dir;
   std::unique_ptr<ReadStore> store = OpenStore(dir.Sub("read"));

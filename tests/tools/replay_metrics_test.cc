@@ -46,7 +46,8 @@ TEST(MetricsEndToEndTest, MetricsShowTheRequestsMade) {
        "# TYPE yiwang_event_store_commit_duration_seconds histogram",
        "# TYPE yiwang_event_store_commit_batch_events histogram",
        R"(yiwang_projection_lag_positions{projection="progress"} )",
-       R"(yiwang_projection_lag_positions{projection="applicants"} )"}) {
+       R"(yiwang_projection_lag_positions{projection="applicants"} )",
+       "\nyiwang_projection_bulk_catch_ups_total 0\n"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
   }
   // The head: the demo catalog plus the submission (and its events), as /healthz says.
