@@ -193,41 +193,55 @@ std::string DumpAll(projections::ReadModels& models, const std::vector<std::stri
   return out;
 }
 
+// `count` cases numbered from `first`, submitted and accepted, then each put under review:
+// every case's events are interleaved with the others'.
+std::vector<std::string> SubmitInterleaved(CaseLogStore* log, int count, int first) {
+  std::vector<std::string> cases;
+  for (int index = 0; index < count; ++index) {
+    cases.push_back("33010620260202" + std::to_string(first + index));
+    log->SubmitAndAccept(cases.back(), ValidIdNumber());
+  }
+  for (const std::string& case_number : cases) {
+    log->Run(case_number, StartReviewCommand{}, LocalTime(2026, 2, 3, 9), Officer());
+  }
+  return cases;
+}
+
+// Fresh read models named `name` beside the log, the audit trail attached to it.
+std::unique_ptr<projections::ReadModels> OpenModels(CaseLogStore& log, const std::string& name) {
+  Result<std::unique_ptr<projections::ReadModels>> models =
+      projections::ReadModels::Open(log.Path(name), &log.calendar());
+  EXPECT_TRUE(models.ok()) << models.status().ToString();
+  (*models)->audit().AttachLog(&log.store());
+  return std::move(models).value();
+}
+
+// What read models that a live runner caught up answer for `cases` (DumpAll).
+std::string LiveAnswers(CaseLogStore& log, const std::vector<std::string>& cases) {
+  std::unique_ptr<projections::ReadModels> live = OpenModels(log, "live");
+  auto runner = ProjectionRunner::Create(&log.store(), live->store(), live->all());
+  EXPECT_TRUE(runner.ok());
+  EXPECT_TRUE((*runner)->CatchUp().ok());
+  return DumpAll(*live, cases);
+}
+
 // Replay commits a batch while the threads already apply the next one, which reads through the
 // batch being written: with batches of a few events every case crosses many boundaries, and the
 // read models must answer exactly what a live runner's do.
 TEST(RunnerBulkTest, SmallReplayBatchesAnswerAsTheLiveRunnerDoes) {
   CaseLogStore log;
-  std::vector<std::string> cases;
-  for (int index = 0; index < 4; ++index) {
-    cases.push_back("33010620260202" + std::to_string(20000 + index));
-    log.SubmitAndAccept(cases.back(), ValidIdNumber());
-  }
-  for (const std::string& case_number : cases) {  // interleaved: each case in several batches
-    log.Run(case_number, StartReviewCommand{}, LocalTime(2026, 2, 3, 9), Officer());
-  }
+  const std::vector<std::string> cases = SubmitInterleaved(&log, 4, 20000);
   for (const std::string& case_number : cases) {
     log.Run(case_number, TransferCommand{"330100-GA-ZD", "转市局审核"}, LocalTime(2026, 2, 3, 10),
             Officer());
   }
 
-  auto open = [&](const std::string& name) {
-    Result<std::unique_ptr<projections::ReadModels>> models =
-        projections::ReadModels::Open(log.Path(name), &log.calendar());
-    EXPECT_TRUE(models.ok()) << models.status().ToString();
-    (*models)->audit().AttachLog(&log.store());
-    return std::move(models).value();
-  };
-  std::unique_ptr<projections::ReadModels> live = open("live");
-  auto live_runner = ProjectionRunner::Create(&log.store(), live->store(), live->all());
-  ASSERT_TRUE(live_runner.ok());
-  ASSERT_TRUE((*live_runner)->CatchUp().ok());
-  const std::string expected = DumpAll(*live, cases);
+  const std::string expected = LiveAnswers(log, cases);
   EXPECT_NE(expected.find(R"("state":"Transferred")"), std::string::npos) << expected;
 
   for (const size_t batch_events : {size_t{1}, size_t{3}, size_t{7}}) {
     std::unique_ptr<projections::ReadModels> replayed =
-        open("replay" + std::to_string(batch_events));
+        OpenModels(log, "replay" + std::to_string(batch_events));
     auto runner = ProjectionRunner::Create(&log.store(), replayed->store(), replayed->all());
     ASSERT_TRUE(runner.ok());
     int commits = 0;
@@ -247,22 +261,8 @@ TEST(RunnerBulkTest, SmallReplayBatchesAnswerAsTheLiveRunnerDoes) {
 // is what a live runner answers.
 TEST(RunnerBulkTest, AStartedRunnerFarBehindCatchesUpInBulkThenFollowsLive) {
   CaseLogStore log;
-  std::vector<std::string> cases;
-  for (int index = 0; index < 6; ++index) {
-    cases.push_back("33010620260202" + std::to_string(30000 + index));
-    log.SubmitAndAccept(cases.back(), ValidIdNumber());
-  }
-  for (const std::string& case_number : cases) {
-    log.Run(case_number, StartReviewCommand{}, LocalTime(2026, 2, 3, 9), Officer());
-  }
-  auto open = [&](const std::string& name) {
-    Result<std::unique_ptr<projections::ReadModels>> models =
-        projections::ReadModels::Open(log.Path(name), &log.calendar());
-    EXPECT_TRUE(models.ok()) << models.status().ToString();
-    (*models)->audit().AttachLog(&log.store());
-    return std::move(models).value();
-  };
-  std::unique_ptr<projections::ReadModels> started = open("started");
+  const std::vector<std::string> cases = SubmitInterleaved(&log, 6, 30000);
+  std::unique_ptr<projections::ReadModels> started = OpenModels(log, "started");
   auto runner = ProjectionRunner::Create(&log.store(), started->store(), started->all());
   ASSERT_TRUE(runner.ok());
   (*runner)->SetBulkCatchUpThreshold(10);  // the log holds ~30 events
@@ -277,11 +277,7 @@ TEST(RunnerBulkTest, AStartedRunnerFarBehindCatchesUpInBulkThenFollowsLive) {
   EXPECT_TRUE((*runner)->status().ok()) << (*runner)->status().ToString();
   (*runner)->Stop();
 
-  std::unique_ptr<projections::ReadModels> live = open("live");
-  auto live_runner = ProjectionRunner::Create(&log.store(), live->store(), live->all());
-  ASSERT_TRUE(live_runner.ok());
-  ASSERT_TRUE((*live_runner)->CatchUp().ok());
-  const std::string expected = DumpAll(*live, cases);
+  const std::string expected = LiveAnswers(log, cases);
   EXPECT_NE(expected.find(R"("state":"Transferred")"), std::string::npos) << expected;
   EXPECT_EQ(DumpAll(*started, cases), expected);
 }
