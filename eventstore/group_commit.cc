@@ -154,6 +154,8 @@ bool EventStore::Impl::TakeBatch(std::vector<PendingAppend>* batch) {
   size_t bytes = 0;
   while (!queue_.empty()) {
     const PendingAppend& next = queue_.front();
+    // Replicated appends (`next.replicated`) count by bytes alone: batch_events_max keeps a
+    // local caller's commit latency short, and an import has no caller waiting on one append.
     const size_t next_events = next.request.events.size();
     if (!batch->empty() && (events + next_events > options.batch_events_max ||
                             bytes + next.data_bytes > options.batch_bytes_max)) {

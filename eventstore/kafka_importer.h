@@ -41,7 +41,11 @@
 namespace yiwang {
 
 inline constexpr size_t kImportBatchEventsMax = kReplicatedEventsMax;  // events per append
-inline constexpr size_t kImportBatchesInFlightMax = 4;       // replicated appends queued at once
+// Replicated appends queued at once (~40 MiB of events at most). Deep enough that the store's
+// stager finds several queued and writes them as one group commit (bounded by kBatchBytesMax):
+// 4 gave ~96 group commits for 200,000 events, 32 gives ~35, and the store's threads use about a
+// fifth less CPU (fewer WAL writes and syncs, longer sorted runs into the memtables).
+inline constexpr size_t kImportBatchesInFlightMax = 32;
 inline constexpr size_t kImportPartitionMessagesMax = 4096;  // buffered messages per partition
 inline constexpr size_t kImportPartitionsMax = 1024;         // over both topics
 inline constexpr std::chrono::milliseconds kImportGapWaitDefault{10'000};
