@@ -15,8 +15,6 @@ namespace {
 constexpr std::string_view kHashMemberHead = ",\"hash\":\"";
 // ,"hash":" + 64 hex + "}
 constexpr size_t kHashMemberBytes = kHashMemberHead.size() + kHashHexLength + 2;
-// Schemas beyond this are refused as corrupt rather than read as a future layout.
-constexpr uint64_t kSchemaMax = 1000;
 
 void EncodeWithoutHash(const EventEnvelope& event, JsonWriter* writer) {
   writer->BeginObject()
@@ -165,7 +163,7 @@ bool ReadMember(std::string_view key, simdjson::ondemand::value value, EventEnve
     ok = ReadString(value, &event->type, key, error);
     required = kType;
   } else if (key == "schema") {
-    ok = ReadUint32(value, kSchemaMax, &event->schema, key, error);
+    ok = ReadUint32(value, kEnvelopeSchemaMax, &event->schema, key, error);
     required = kSchema;
   } else if (key == "occurred_at") {
     ok = ReadTimestamp(value, &event->occurred_at, key, error);

@@ -40,6 +40,8 @@ inline constexpr size_t kHashHexLength = 64;
 // Limits on what an envelope may hold; a larger event is refused before it is stored.
 inline constexpr size_t kEventBytesMax = 256 * 1024;
 inline constexpr size_t kStreamIdBytesMax = 128;
+// Schemas beyond this are refused as corrupt rather than read as a future layout.
+inline constexpr uint32_t kEnvelopeSchemaMax = 1000;
 
 struct EventEnvelope {
   uint64_t position = 0;  // global, gap-free, from 1

@@ -34,7 +34,6 @@ constexpr int kScanDataDepthMax = 64;
 constexpr size_t kUint64DigitsMax = 20;
 // "2026-11-27T09:31:05.123Z": the only form FormatTimestamp writes.
 constexpr size_t kCanonicalTimestampBytes = 24;
-constexpr uint32_t kSchemaMax = 1000;  // as DecodeEnvelope
 
 // A cursor over canonical envelope bytes. Every method consumes what it accepts and returns
 // false on anything else; the scan then gives up (the full decoder decides).
@@ -194,7 +193,7 @@ bool ScanMembers(CanonicalScanner& scan, CopiedEventFields* fields) {
       fields->stream.empty() || fields->stream.size() > kStreamIdBytesMax ||
       !scan.Literal(",\"version\":") || !scan.Unsigned(UINT32_MAX, &version) ||
       !scan.Literal(",\"type\":") || !scan.PlainString(&type) || !scan.Literal(",\"schema\":") ||
-      !scan.Unsigned(kSchemaMax, &schema) || !scan.Literal(",\"occurred_at\":") ||
+      !scan.Unsigned(kEnvelopeSchemaMax, &schema) || !scan.Literal(",\"occurred_at\":") ||
       !scan.CanonicalTimestamp() || !scan.Literal(",\"recorded_at\":") ||
       !scan.CanonicalTimestamp() || !scan.Literal(",\"actor\":{")) {
     return false;
