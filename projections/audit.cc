@@ -26,12 +26,9 @@ Result<std::optional<uint32_t>> GetU32(const ReadBatch& batch, const std::string
 }  // namespace
 
 Status AuditTrail::Apply(const ProjectedEvent& event, ReadBatch* batch) {
-  if (!pending_) {
-    pending_ = read_store_->NewBatch();
-    // What the runner's batch (and, in replay, the batch still being committed) holds is newer
-    // than the store.
-    pending_->ReadThrough(batch);
-  }
+  // Reads go through the runner's batch too: it (and, in replay, the batch still being
+  // committed) is newer than the store.
+  batch_ = batch;
   if (!loaded_) YIWANG_RETURN_IF_ERROR(Load(event.envelope.position));
   if (event.envelope.position <= covered_) return Status::Ok();  // indexed before a crash
   return ApplyOne(event);
@@ -40,10 +37,10 @@ Status AuditTrail::Apply(const ProjectedEvent& event, ReadBatch* batch) {
 // Reads the coverage mark and, when the index is behind the runner (a crash between the two
 // commits), indexes the missing positions from the log.
 Status AuditTrail::Load(uint64_t first_position) {
-  Result<std::optional<std::string>> covered = pending_->Get(kAuditFamily, kCoveredKey);
+  Result<std::optional<std::string>> covered = batch_->Get(kAuditFamily, kCoveredKey);
   if (!covered.ok()) return covered.status();
   covered_ = covered->has_value() ? FromBigEndian(**covered) : 0;
-  Result<std::optional<uint32_t>> next = GetU32(*pending_, std::string(kNextDepartmentKey));
+  Result<std::optional<uint32_t>> next = GetU32(*batch_, std::string(kNextDepartmentKey));
   if (!next.ok()) return next.status();
   next_department_ = next->value_or(1);
   loaded_ = true;
@@ -91,7 +88,7 @@ Status AuditTrail::ApplyOne(const ProjectedEvent& projected) {
     department = *id;
     item_departments_[item->code] = department;
     YIWANG_RETURN_IF_ERROR(
-        pending_->Put(kAuditFamily, TaggedKey(kItemTag, item->code), U32Bytes(*id)));
+        batch_->Put(kAuditFamily, TaggedKey(kItemTag, item->code), U32Bytes(*id)));
   } else if (!event.actor.department.empty()) {
     Result<uint32_t> id = Intern(event.actor.department);
     if (!id.ok()) return id.status();
@@ -144,7 +141,7 @@ Result<uint32_t> AuditTrail::SubmittedDepartment(std::string_view case_number,
   if (item != item_departments_.end()) {
     id = item->second;
   } else {
-    Result<std::optional<uint32_t>> stored = GetU32(*pending_, TaggedKey(kItemTag, service_code));
+    Result<std::optional<uint32_t>> stored = GetU32(*batch_, TaggedKey(kItemTag, service_code));
     if (!stored.ok()) return stored.status();
     id = stored->value_or(0);
     item_departments_.insert_or_assign(std::string(service_code), id);
@@ -156,7 +153,7 @@ Result<uint32_t> AuditTrail::SubmittedDepartment(std::string_view case_number,
 Result<uint32_t> AuditTrail::CaseDepartment(std::string_view case_number) {
   auto found = case_departments_.find(case_number);
   if (found != case_departments_.end()) return found->second;
-  Result<std::optional<uint32_t>> stored = GetU32(*pending_, TaggedKey(kCaseTag, case_number));
+  Result<std::optional<uint32_t>> stored = GetU32(*batch_, TaggedKey(kCaseTag, case_number));
   if (!stored.ok()) return stored.status();
   if (!stored->has_value()) {
     return DataLoss("case event before CaseSubmitted in " + std::string(case_number));
@@ -171,7 +168,7 @@ Status AuditTrail::SetCaseDepartment(std::string_view case_number, uint32_t depa
   if (found != case_departments_.end() && found->second == department) return Status::Ok();
   if (case_departments_.size() >= kAuditCaseCacheEntriesMax) case_departments_.clear();
   case_departments_.insert_or_assign(std::string(case_number), department);
-  return pending_->Put(kAuditFamily, TaggedKey(kCaseTag, case_number), U32Bytes(department));
+  return batch_->Put(kAuditFamily, TaggedKey(kCaseTag, case_number), U32Bytes(department));
 }
 
 // Department names -> small ids, so an entry stays 9 bytes; 0 is "none".
@@ -179,7 +176,7 @@ Result<uint32_t> AuditTrail::Intern(const std::string& department) {
   if (department.empty()) return uint32_t{0};
   auto found = department_ids_.find(department);
   if (found != department_ids_.end()) return found->second;
-  Result<std::optional<uint32_t>> stored = GetU32(*pending_, TaggedKey(kDepartmentTag, department));
+  Result<std::optional<uint32_t>> stored = GetU32(*batch_, TaggedKey(kDepartmentTag, department));
   if (!stored.ok()) return stored.status();
   uint32_t id = stored->value_or(0);
   if (id == 0) {
@@ -189,9 +186,9 @@ Result<uint32_t> AuditTrail::Intern(const std::string& department) {
     }
     id = next_department_++;
     YIWANG_RETURN_IF_ERROR(
-        pending_->Put(kAuditFamily, TaggedKey(kDepartmentTag, department), U32Bytes(id)));
+        batch_->Put(kAuditFamily, TaggedKey(kDepartmentTag, department), U32Bytes(id)));
     YIWANG_RETURN_IF_ERROR(
-        pending_->Put(kAuditFamily, kNextDepartmentKey, U32Bytes(next_department_)));
+        batch_->Put(kAuditFamily, kNextDepartmentKey, U32Bytes(next_department_)));
   }
   department_ids_.emplace(department, id);
   department_names_.emplace(id, department);
@@ -232,20 +229,20 @@ Status AuditTrail::RecordSupervision(const ProjectedEvent& projected, uint32_t d
     order.note = ordered->note;
     order.due = ordered->due;
     YIWANG_RETURN_IF_ERROR(
-        pending_->Put(kAuditFamily, OrderKey(event.position), EncodeOrder(order)));
-    return pending_->Put(kAuditFamily, OrderIdKey(case_number, ordered->order_id),
+        batch_->Put(kAuditFamily, OrderKey(event.position), EncodeOrder(order)));
+    return batch_->Put(kAuditFamily, OrderIdKey(case_number, ordered->order_id),
                          BigEndian(event.position));
   }
   const auto& answered = std::get<SupervisionAnswered>(data);
   Result<std::optional<std::string>> position =
-      pending_->Get(kAuditFamily, OrderIdKey(case_number, answered.order_id));
+      batch_->Get(kAuditFamily, OrderIdKey(case_number, answered.order_id));
   if (!position.ok()) return position.status();
   if (!position->has_value()) {
     return DataLoss("answer to unknown supervision order " + answered.order_id + " of " +
                     case_number);
   }
   const uint64_t order_position = FromBigEndian(**position);
-  Result<std::optional<std::string>> bytes = pending_->Get(kAuditFamily, OrderKey(order_position));
+  Result<std::optional<std::string>> bytes = batch_->Get(kAuditFamily, OrderKey(order_position));
   if (!bytes.ok()) return bytes.status();
   if (!bytes->has_value()) return DataLoss("audit trail: supervision order record missing");
   Result<SupervisionOrder> order = DecodeOrder(order_position, **bytes);
@@ -255,7 +252,7 @@ Status AuditTrail::RecordSupervision(const ProjectedEvent& projected, uint32_t d
   order->answered_by = event.actor.id;
   order->answered_at = event.occurred_at;
   order->answer = answered.answer;
-  return pending_->Put(kAuditFamily, OrderKey(order_position), EncodeOrder(*order));
+  return batch_->Put(kAuditFamily, OrderKey(order_position), EncodeOrder(*order));
 }
 
 Status AuditTrail::SetEntry(uint64_t position, uint8_t type, uint32_t department,
@@ -263,7 +260,7 @@ Status AuditTrail::SetEntry(uint64_t position, uint8_t type, uint32_t department
   const uint64_t index = (position - 1) / kAuditChunkEntries;
   if (index != chunk_index_) {
     YIWANG_RETURN_IF_ERROR(FlushChunk());
-    Result<std::optional<std::string>> stored = pending_->Get(kAuditFamily, ChunkKey(index));
+    Result<std::optional<std::string>> stored = batch_->Get(kAuditFamily, ChunkKey(index));
     if (!stored.ok()) return stored.status();
     chunk_.assign(kAuditChunkEntries * kEntryBytes, '\0');
     if (stored->has_value()) (*stored)->copy(chunk_.data(), chunk_.size());
@@ -277,21 +274,19 @@ Status AuditTrail::SetEntry(uint64_t position, uint8_t type, uint32_t department
 Status AuditTrail::FlushChunk() {
   if (!chunk_dirty_) return Status::Ok();
   chunk_dirty_ = false;
-  return pending_->Put(kAuditFamily, ChunkKey(chunk_index_), chunk_);
+  return batch_->Put(kAuditFamily, ChunkKey(chunk_index_), chunk_);
 }
 
 Status AuditTrail::Flush(ReadBatch* batch) {
-  if (!pending_) return Status::Ok();
+  if (batch_ == nullptr) return Status::Ok();  // nothing applied in this batch
   YIWANG_RETURN_IF_ERROR(FlushChunk());
-  YIWANG_RETURN_IF_ERROR(pending_->Put(kAuditFamily, kCoveredKey, BigEndian(covered_)));
-  batch->Absorb(pending_.get());
-  return Status::Ok();
+  return batch->Put(kAuditFamily, kCoveredKey, BigEndian(covered_));
 }
 
-void AuditTrail::Committed() { pending_.reset(); }
+void AuditTrail::Committed() { batch_ = nullptr; }
 
 void AuditTrail::Discard() {
-  pending_.reset();
+  batch_ = nullptr;
   ClearMemory();
 }
 

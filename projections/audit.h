@@ -14,9 +14,9 @@
 // receiving one after a transfer (the transfer itself belongs to the sender). Catalog events
 // belong to their item's department.
 //
-// Durability: the projection stages its writes in a batch of its own (a chunk is rewritten once
-// per runner batch, not per event) and hands them, with its coverage mark, to the runner's batch
-// in Flush, so index and checkpoint commit together. The coverage mark also covers an index
+// Durability: the projection stages its writes in the runner's batch (a chunk is rewritten once
+// per runner batch, not per event) and adds its coverage mark in Flush, so index and checkpoint
+// commit together. The coverage mark also covers an index
 // written by earlier releases, which committed separately: when it is behind the first event
 // applied, the missing positions are re-read from the log (AttachLog), so the index is exact.
 //
@@ -116,7 +116,7 @@ class AuditTrail : public Projection {
   // kDataLoss for case data that does not decode or an answer to an unknown order;
   // kFailedPrecondition when positions must be re-read and no log is attached.
   Status Apply(const ProjectedEvent& event, ReadBatch* batch) override;
-  // Hands the staged index writes and the coverage mark to the runner's batch.
+  // Stages the chunk being filled and the coverage mark.
   Status Flush(ReadBatch* batch) override;
   void Committed() override;
   void Discard() override;
@@ -149,7 +149,8 @@ class AuditTrail : public Projection {
   const EventStore* log_ = nullptr;
 
   // Runner thread only.
-  std::unique_ptr<ReadBatch> pending_;  // this projection's own batch (see above)
+  // The runner's batch from the first Apply of a batch to Committed/Discard (see above).
+  ReadBatch* batch_ = nullptr;
   bool loaded_ = false;
   uint64_t covered_ = 0;  // last position whose entry is staged or committed
   uint32_t next_department_ = 1;

@@ -123,15 +123,6 @@ void ReadBatch::SetCheckpoint(std::string_view projection, uint64_t position) {
   (void)impl_->Stage(kCheckpointsFamily, projection, internal::BigEndian(position), false);
 }
 
-void ReadBatch::Absorb(ReadBatch* other) {
-  for (auto& [entry_key, entry] : other->impl_->entries) {
-    impl_->entries.insert_or_assign(entry_key, std::move(entry));
-  }
-  impl_->operations += other->impl_->operations;
-  other->impl_->entries.clear();
-  other->impl_->operations = 0;
-}
-
 void ReadBatch::ReadThrough(const ReadBatch* earlier) {
   impl_->earlier = earlier == nullptr ? nullptr : earlier->impl_.get();
 }

@@ -57,9 +57,6 @@ class ReadBatch {
   Status Delete(std::string_view family, std::string_view key);
   Result<std::optional<std::string>> Get(std::string_view family, std::string_view key) const;
   void SetCheckpoint(std::string_view projection, uint64_t position);
-  // Moves every write staged in `other` (a batch of the same ReadStore) into this one; where
-  // both staged a key, `other`'s write wins. `other` is left empty.
-  void Absorb(ReadBatch* other);
   // Get looks in `earlier` (and what it reads through) before the committed state: replay
   // applies the next batch while the previous one is still being committed. `earlier` must stay
   // alive and unchanged while this batch is read; nullptr ends it.
