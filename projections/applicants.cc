@@ -135,10 +135,10 @@ Result<ApplicantPage<Item>> ListRange(const ReadStore& store, const std::string&
 
 }  // namespace
 
-Result<ApplicantIndex::PendingCase*> ApplicantIndex::Pending(std::string_view case_number,
+Result<ApplicantIndex::PendingCase*> ApplicantIndex::Pending(const ProjectedEvent& event,
                                                              ReadBatch* batch) {
-  auto found = pending_.find(case_number);
-  if (found != pending_.end()) return &found->second;
+  if (PendingCase* found = pending_.Find(event)) return found;
+  const std::string_view case_number = event.case_number;
   Result<std::optional<std::string>> id_number = batch->Get(kApplicantCasesFamily, case_number);
   if (!id_number.ok()) return id_number.status();
   if (!id_number->has_value()) {
@@ -153,7 +153,7 @@ Result<ApplicantIndex::PendingCase*> ApplicantIndex::Pending(std::string_view ca
   Result<ApplicantCase> entry = DecodeCase(case_number, **bytes);
   if (!entry.ok()) return entry.status();
   PendingCase pending{std::move(**id_number), std::move(entry).value()};
-  return &pending_.emplace(std::string(case_number), std::move(pending)).first->second;
+  return &pending_.Put(event, std::move(pending));
 }
 
 Status ApplicantIndex::Apply(const ProjectedEvent& event, ReadBatch* batch) {
@@ -165,11 +165,10 @@ Status ApplicantIndex::Apply(const ProjectedEvent& event, ReadBatch* batch) {
     YIWANG_RETURN_IF_ERROR(batch->Put(kApplicantCasesFamily, event.case_number, id_number));
     ApplicantCase entry{std::string(event.case_number), submitted->service_code,
                         CaseStatus::kSubmitted, envelope.occurred_at, envelope.version};
-    pending_.insert_or_assign(std::string(event.case_number),
-                              PendingCase{id_number, std::move(entry)});
+    pending_.Put(event, PendingCase{id_number, std::move(entry)});
     return Status::Ok();
   }
-  Result<PendingCase*> found = Pending(event.case_number, batch);
+  Result<PendingCase*> found = Pending(event, batch);
   if (!found.ok()) return found.status();
   PendingCase& pending = **found;
   ApplicantCase& entry = pending.entry;
@@ -188,12 +187,10 @@ Status ApplicantIndex::Apply(const ProjectedEvent& event, ReadBatch* batch) {
 }
 
 Status ApplicantIndex::Flush(ReadBatch* batch) {
-  for (const auto& [case_number, pending] : pending_) {
-    YIWANG_RETURN_IF_ERROR(batch->Put(kApplicantsFamily,
-                                      IndexKey(pending.id_number, kCaseSeparator, case_number),
-                                      EncodeCase(pending.entry)));
-  }
-  return Status::Ok();
+  return pending_.TryEach([batch](std::string_view case_number, const PendingCase& pending) {
+    return batch->Put(kApplicantsFamily, IndexKey(pending.id_number, kCaseSeparator, case_number),
+                      EncodeCase(pending.entry));
+  });
 }
 
 Result<ApplicantPage<ApplicantCase>> ApplicantIndex::ListCases(std::string_view id_number,

@@ -14,6 +14,7 @@
 
 #include "domain/case.h"
 #include "domain/events.h"
+#include "projections/internal/case_slots.h"
 #include "projections/internal/string_map.h"
 #include "projections/read_store.h"
 #include "projections/runner.h"
@@ -61,8 +62,8 @@ class ApplicantIndex : public Projection {
   // until Flush, which writes each changed entry once.
   Status Apply(const ProjectedEvent& event, ReadBatch* batch) override;
   Status Flush(ReadBatch* batch) override;
-  void Committed() override { pending_.clear(); }
-  void Discard() override { pending_.clear(); }
+  void Committed() override { pending_.Clear(); }
+  void Discard() override { pending_.Clear(); }
 
   // kInvalidArgument (field "id_number", "cursor" or "limit") for an invalid ID number, a
   // malformed cursor or a limit outside 1..kApplicantPageItemsMax. An unknown applicant has no
@@ -79,10 +80,10 @@ class ApplicantIndex : public Projection {
     ApplicantCase entry;
   };
   // The case's entry, from this batch or the store; kDataLoss when it was never submitted.
-  Result<PendingCase*> Pending(std::string_view case_number, ReadBatch* batch);
+  Result<PendingCase*> Pending(const ProjectedEvent& event, ReadBatch* batch);
 
   ReadStore* read_store_;
-  internal::StringMap<PendingCase> pending_;  // entries changed by the batch (runner thread)
+  internal::CaseTable<PendingCase> pending_;  // entries changed by the batch (runner thread)
 };
 
 // {"items":[{"case_number","service_code","state","submitted_at","version"}…],"next_cursor":…|null}

@@ -107,26 +107,25 @@ Status AuditTrail::ApplyOne(const ProjectedEvent& projected) {
 Result<uint32_t> AuditTrail::CaseEventDepartment(const ProjectedEvent& projected) {
   const EventEnvelope& event = projected.envelope;
   const CaseEvent& data = projected.recorded->event;
-  const std::string_view case_number = projected.case_number;
   if (event.type == "CaseAccepted" && !event.actor.department.empty()) {
     Result<uint32_t> id = Intern(event.actor.department);
     if (!id.ok()) return id.status();
-    YIWANG_RETURN_IF_ERROR(SetCaseDepartment(case_number, *id));
+    YIWANG_RETURN_IF_ERROR(SetCaseDepartment(projected, *id));
     return id;
   }
   if (const auto* submitted = std::get_if<CaseSubmitted>(&data)) {
-    return SubmittedDepartment(case_number, submitted->service_code);
+    return SubmittedDepartment(projected, submitted->service_code);
   }
   const bool needs_data = std::holds_alternative<CaseTransferred>(data) ||
                           std::holds_alternative<SupervisionOrdered>(data) ||
                           std::holds_alternative<SupervisionAnswered>(data);
-  if (!needs_data) return CaseDepartment(case_number);
-  Result<uint32_t> current = CaseDepartment(case_number);
+  if (!needs_data) return CaseDepartment(projected);
+  Result<uint32_t> current = CaseDepartment(projected);
   if (!current.ok()) return current;
   if (const auto* transferred = std::get_if<CaseTransferred>(&data)) {
     Result<uint32_t> receiver = Intern(transferred->department);
     if (!receiver.ok()) return receiver.status();
-    YIWANG_RETURN_IF_ERROR(SetCaseDepartment(case_number, *receiver));
+    YIWANG_RETURN_IF_ERROR(SetCaseDepartment(projected, *receiver));
     return current;  // the transfer belongs to the sender
   }
   YIWANG_RETURN_IF_ERROR(RecordSupervision(projected, *current));
@@ -134,7 +133,7 @@ Result<uint32_t> AuditTrail::CaseEventDepartment(const ProjectedEvent& projected
 }
 
 // A new case belongs to its item's department.
-Result<uint32_t> AuditTrail::SubmittedDepartment(std::string_view case_number,
+Result<uint32_t> AuditTrail::SubmittedDepartment(const ProjectedEvent& projected,
                                                  std::string_view service_code) {
   uint32_t id = 0;
   auto item = item_departments_.find(service_code);
@@ -146,26 +145,41 @@ Result<uint32_t> AuditTrail::SubmittedDepartment(std::string_view case_number,
     id = stored->value_or(0);
     item_departments_.insert_or_assign(std::string(service_code), id);
   }
-  YIWANG_RETURN_IF_ERROR(SetCaseDepartment(case_number, id));
+  YIWANG_RETURN_IF_ERROR(SetCaseDepartment(projected, id));
   return id;
 }
 
-Result<uint32_t> AuditTrail::CaseDepartment(std::string_view case_number) {
-  auto found = case_departments_.find(case_number);
-  if (found != case_departments_.end()) return found->second;
-  Result<std::optional<uint32_t>> stored = GetU32(*batch_, TaggedKey(kCaseTag, case_number));
-  if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) {
-    return DataLoss("case event before CaseSubmitted in " + std::string(case_number));
+Result<uint32_t> AuditTrail::CaseDepartment(const ProjectedEvent& projected) {
+  if (const uint32_t* known = batch_departments_.Find(projected)) return *known;
+  const std::string_view case_number = projected.case_number;
+  uint32_t department = 0;
+  if (auto found = case_departments_.find(case_number); found != case_departments_.end()) {
+    department = found->second;
+  } else {
+    Result<std::optional<uint32_t>> stored = GetU32(*batch_, TaggedKey(kCaseTag, case_number));
+    if (!stored.ok()) return stored.status();
+    if (!stored->has_value()) {
+      return DataLoss("case event before CaseSubmitted in " + std::string(case_number));
+    }
+    department = **stored;
+    if (case_departments_.size() >= kAuditCaseCacheEntriesMax) case_departments_.clear();
+    case_departments_.emplace(std::string(case_number), department);
   }
-  if (case_departments_.size() >= kAuditCaseCacheEntriesMax) case_departments_.clear();
-  case_departments_.emplace(std::string(case_number), **stored);
-  return **stored;
+  batch_departments_.Put(projected, department);
+  return department;
 }
 
-Status AuditTrail::SetCaseDepartment(std::string_view case_number, uint32_t department) {
-  auto found = case_departments_.find(case_number);
-  if (found != case_departments_.end() && found->second == department) return Status::Ok();
+Status AuditTrail::SetCaseDepartment(const ProjectedEvent& projected, uint32_t department) {
+  uint32_t* known = batch_departments_.Find(projected);
+  if (known != nullptr && *known == department) return Status::Ok();
+  const std::string_view case_number = projected.case_number;
+  if (known != nullptr) {
+    *known = department;
+  } else {
+    batch_departments_.Put(projected, department);
+    auto found = case_departments_.find(case_number);
+    if (found != case_departments_.end() && found->second == department) return Status::Ok();
+  }
   if (case_departments_.size() >= kAuditCaseCacheEntriesMax) case_departments_.clear();
   case_departments_.insert_or_assign(std::string(case_number), department);
   return batch_->Put(kAuditFamily, TaggedKey(kCaseTag, case_number), U32Bytes(department));
@@ -283,10 +297,14 @@ Status AuditTrail::Flush(ReadBatch* batch) {
   return batch->Put(kAuditFamily, kCoveredKey, BigEndian(covered_));
 }
 
-void AuditTrail::Committed() { batch_ = nullptr; }
+void AuditTrail::Committed() {
+  batch_ = nullptr;
+  batch_departments_.Clear();
+}
 
 void AuditTrail::Discard() {
   batch_ = nullptr;
+  batch_departments_.Clear();
   ClearMemory();
 }
 

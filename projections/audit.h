@@ -38,6 +38,7 @@
 #include "domain/status.h"
 #include "domain/time.h"
 #include "eventstore/event_store.h"
+#include "projections/internal/case_slots.h"
 #include "projections/internal/string_map.h"
 #include "projections/read_store.h"
 #include "projections/runner.h"
@@ -136,9 +137,10 @@ class AuditTrail : public Projection {
   Status ApplyOne(const ProjectedEvent& event);
   Result<uint32_t> CaseEventDepartment(const ProjectedEvent& event);
   Result<uint32_t> Intern(const std::string& department);
-  Result<uint32_t> SubmittedDepartment(std::string_view case_number, std::string_view service_code);
-  Result<uint32_t> CaseDepartment(std::string_view case_number);
-  Status SetCaseDepartment(std::string_view case_number, uint32_t department);
+  Result<uint32_t> SubmittedDepartment(const ProjectedEvent& projected,
+                                       std::string_view service_code);
+  Result<uint32_t> CaseDepartment(const ProjectedEvent& projected);
+  Status SetCaseDepartment(const ProjectedEvent& projected, uint32_t department);
   Status RecordSupervision(const ProjectedEvent& event, uint32_t department);
   Status SetEntry(uint64_t position, uint8_t type, uint32_t department, uint32_t actor_hash);
   Status FlushChunk();
@@ -156,7 +158,8 @@ class AuditTrail : public Projection {
   uint32_t next_department_ = 1;
   std::unordered_map<std::string, uint32_t> department_ids_;
   std::unordered_map<uint32_t, std::string> department_names_;
-  internal::StringMap<uint32_t> case_departments_;
+  internal::StringMap<uint32_t> case_departments_;  // across batches, bounded
+  internal::CaseTable<uint32_t> batch_departments_;  // this batch's cases, by slot
   internal::StringMap<uint32_t> item_departments_;
   uint64_t chunk_index_ = UINT64_MAX;  // the chunk in chunk_
   std::string chunk_;

@@ -115,7 +115,7 @@ Status Dashboard::LoadLocked() const {
             }
             Row row;
             decoded = dashboard_internal::DecodeRow(value, table.get(), &row);
-            if (decoded.ok()) table->Upsert(std::string(id), std::move(row));
+            if (decoded.ok()) table->Upsert(id, std::move(row));
             return decoded.ok();
           }));
     }
@@ -170,19 +170,12 @@ Status Dashboard::ApplyCatalog(const EventEnvelope& event, ReadBatch* batch) {
   return batch->Put(kDashboardFamily, TaggedKey(kItemKeyTag, code), bytes);
 }
 
-Result<Row*> Dashboard::PendingRow(std::string_view case_number, bool create) {
-  auto found = pending_.find(case_number);
-  if (found != pending_.end()) return found->second.get();
-  auto row = std::make_unique<Row>();
-  auto committed = table_->case_index.find(case_number);
-  if (committed != table_->case_index.end()) {
-    *row = table_->rows[committed->second];
-  } else if (!create) {
-    return static_cast<Row*>(nullptr);
-  }
-  Row* raw = row.get();
-  pending_.emplace(std::string(case_number), std::move(row));
-  return raw;
+Result<Row*> Dashboard::PendingRow(const ProjectedEvent& event, bool create) {
+  if (Row* found = pending_.Find(event)) return found;
+  auto committed = table_->case_index.find(event.case_number);
+  if (committed != table_->case_index.end()) return &pending_.Put(event, table_->rows[committed->second]);
+  if (!create) return static_cast<Row*>(nullptr);
+  return &pending_.Put(event, Row());
 }
 
 namespace {
@@ -222,7 +215,7 @@ Status Dashboard::ApplyCase(const ProjectedEvent& projected) {
   const bool fact = type == "TripRecorded" || type == "Evaluated" ||
                     type == "RectificationRecorded" || type == "DeadlineExtended";
   if (!next.has_value() && !fact) return Status::Ok();  // no figure depends on it
-  Result<Row*> found = PendingRow(projected.case_number, type == "CaseSubmitted");
+  Result<Row*> found = PendingRow(projected, type == "CaseSubmitted");
   if (!found.ok()) return found.status();
   Row* row = *found;
   if (row == nullptr) return DataLoss("case event before CaseSubmitted in " + event.stream);
@@ -275,21 +268,21 @@ Status Dashboard::ApplyCase(const ProjectedEvent& projected) {
 }
 
 Status Dashboard::Flush(ReadBatch* batch) {
-  for (const auto& [case_number, row] : pending_) {
-    YIWANG_RETURN_IF_ERROR(batch->Put(kDashboardFamily, TaggedKey(kCaseKeyTag, case_number),
-                                      dashboard_internal::EncodeRow(*row, *table_)));
-  }
-  return Status::Ok();
+  return pending_.TryEach([&](std::string_view case_number, const Row& row) {
+    return batch->Put(kDashboardFamily, TaggedKey(kCaseKeyTag, case_number),
+                      dashboard_internal::EncodeRow(row, *table_));
+  });
 }
 
 void Dashboard::Committed() {
   std::unique_lock lock(mutex_);
-  for (auto& [case_number, row] : pending_) table_->Upsert(case_number, std::move(*row));
-  pending_.clear();
+  pending_.ForEach(
+      [this](std::string_view case_number, Row& row) { table_->Upsert(case_number, std::move(row)); });
+  pending_.Clear();
 }
 
 void Dashboard::Discard() {
-  pending_.clear();
+  pending_.Clear();
   std::unique_lock lock(mutex_);
   table_ = std::make_unique<Table>();
   loaded_ = false;

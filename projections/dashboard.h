@@ -40,6 +40,7 @@
 #include "domain/catalog.h"
 #include "domain/status.h"
 #include "domain/time.h"
+#include "projections/internal/case_slots.h"
 #include "projections/internal/string_map.h"
 #include "projections/read_store.h"
 #include "projections/runner.h"
@@ -143,7 +144,7 @@ class Dashboard : public Projection {
   // Loads the committed rows once (first use after construction or Discard).
   Status EnsureLoaded() const;
   Status LoadLocked() const;
-  Result<dashboard_internal::Row*> PendingRow(std::string_view case_number, bool create);
+  Result<dashboard_internal::Row*> PendingRow(const ProjectedEvent& event, bool create);
   Status ApplyCatalog(const EventEnvelope& event, ReadBatch* batch);
   Status ApplyCase(const ProjectedEvent& event);
 
@@ -153,7 +154,7 @@ class Dashboard : public Projection {
   mutable std::unique_ptr<dashboard_internal::Table> table_;
   mutable bool loaded_ = false;
   // Rows changed by the batch being applied (runner thread only).
-  internal::StringMap<std::unique_ptr<dashboard_internal::Row>> pending_;
+  internal::CaseTable<dashboard_internal::Row> pending_;
 };
 
 // A bound of the window as the query string gives it: "YYYY-MM-DD" is a whole day in China

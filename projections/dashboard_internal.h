@@ -142,17 +142,18 @@ struct Table {
   Names departments;
 
   // Adds or replaces the row of `case_number`, keeping `facts` in step.
-  void Upsert(const std::string& case_number, Row row) {
-    auto [entry, inserted] = case_index.emplace(case_number, static_cast<uint32_t>(rows.size()));
+  void Upsert(std::string_view case_number, Row row) {
     const Facts row_facts = FactsOf(row);
-    if (inserted) {
-      rows.push_back(std::move(row));
-      facts.push_back(row_facts);
-      case_numbers.push_back(&entry->first);
-    } else {
-      rows[entry->second] = std::move(row);
-      facts[entry->second] = row_facts;
+    if (auto known = case_index.find(case_number); known != case_index.end()) {
+      rows[known->second] = std::move(row);
+      facts[known->second] = row_facts;
+      return;
     }
+    auto entry =
+        case_index.emplace(std::string(case_number), static_cast<uint32_t>(rows.size())).first;
+    rows.push_back(std::move(row));
+    facts.push_back(row_facts);
+    case_numbers.push_back(&entry->first);
   }
 
   uint32_t ItemIndex(std::string_view code) {

@@ -69,16 +69,15 @@ void AppendTimeline(const EventEnvelope& event, const CaseEvent& data, ProgressR
 Progress::Progress(ReadStore* read_store, const WorkingCalendar* calendar)
     : read_store_(read_store), calendar_(calendar) {}
 
-Result<ProgressRecord*> Progress::Pending(std::string_view case_number, bool submitted,
+Result<ProgressRecord*> Progress::Pending(const ProjectedEvent& event, bool submitted,
                                           ReadBatch* batch) {
-  auto found = pending_.find(case_number);
-  if (found != pending_.end()) return &found->second;
+  if (ProgressRecord* found = pending_.Find(event)) return found;
   // A case's first event has nothing stored before it: the runner applies each event after the
   // checkpoint once, and the checkpoint commits with the records (as ApplicantIndex relies on).
   // Not reading saves a store lookup per case, most of them misses, in a replay.
-  if (submitted) return &pending_.emplace(std::string(case_number), ProgressRecord()).first->second;
+  if (submitted) return &pending_.Put(event, ProgressRecord());
   Result<std::optional<std::string>> bytes =
-      batch->Get(kProgressFamily, TaggedKey(kCaseKeyTag, case_number));
+      batch->Get(kProgressFamily, TaggedKey(kCaseKeyTag, event.case_number));
   if (!bytes.ok()) return bytes.status();
   ProgressRecord record;
   if (bytes->has_value()) {
@@ -86,7 +85,7 @@ Result<ProgressRecord*> Progress::Pending(std::string_view case_number, bool sub
     if (!decoded.ok()) return decoded.status();
     record = std::move(decoded).value();
   }
-  return &pending_.emplace(std::string(case_number), std::move(record)).first->second;
+  return &pending_.Put(event, std::move(record));
 }
 
 Result<std::string> Progress::ItemDepartment(std::string_view item_code, ReadBatch* batch) {
@@ -111,7 +110,7 @@ Status Progress::Apply(const ProjectedEvent& event, ReadBatch* batch) {
   if (event.recorded == nullptr) return Status::Ok();
   const CaseEvent& data = event.recorded->event;
   Result<ProgressRecord*> record =
-      Pending(event.case_number, std::holds_alternative<CaseSubmitted>(data), batch);
+      Pending(event, std::holds_alternative<CaseSubmitted>(data), batch);
   if (!record.ok()) return record.status();
   ProgressRecord& current = **record;
   if (envelope.version <= current.state.version) return Status::Ok();  // already folded
@@ -132,11 +131,10 @@ Status Progress::Apply(const ProjectedEvent& event, ReadBatch* batch) {
 }
 
 Status Progress::Flush(ReadBatch* batch) {
-  for (const auto& [case_number, record] : pending_) {
-    YIWANG_RETURN_IF_ERROR(batch->Put(kProgressFamily, TaggedKey(kCaseKeyTag, case_number),
-                                      EncodeProgressRecord(record)));
-  }
-  return Status::Ok();
+  return pending_.TryEach([batch](std::string_view case_number, const ProgressRecord& record) {
+    return batch->Put(kProgressFamily, TaggedKey(kCaseKeyTag, case_number),
+                      EncodeProgressRecord(record));
+  });
 }
 
 std::shared_ptr<const Progress::Cached> Progress::MakeCached(ProgressRecord record) {
@@ -153,14 +151,14 @@ void Progress::Committed() {
   {
     std::lock_guard<std::mutex> lock(cache_mutex_);
     ++cache_epoch_;
-    for (const auto& [case_number, record] : pending_) {
+    pending_.ForEach([this](std::string_view case_number, const ProgressRecord&) {
       auto found = cache_.find(case_number);
-      if (found == cache_.end()) continue;
+      if (found == cache_.end()) return;
       lru_.erase(found->second);
       cache_.erase(found);
-    }
+    });
   }
-  pending_.clear();
+  pending_.Clear();
 }
 
 void Progress::Written() {
@@ -171,7 +169,7 @@ void Progress::Written() {
 }
 
 void Progress::Discard() {
-  pending_.clear();
+  pending_.Clear();
   item_departments_.clear();
   std::lock_guard<std::mutex> lock(cache_mutex_);
   cache_.clear();

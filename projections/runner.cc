@@ -7,6 +7,7 @@
 #include <optional>
 #include <utility>
 
+#include "projections/internal/case_slots.h"
 #include "projections/internal/decoded_event.h"
 
 namespace yiwang::projections {
@@ -200,12 +201,15 @@ Status ProjectionRunner::ApplyBatch(const std::vector<StoredEvent>& events) {
   if (events.empty()) return Status::Ok();
   std::unique_ptr<ReadBatch> batch = read_store_->NewBatch();
   DecodedEvent decoded;
+  internal::CaseSlotter slots;  // this batch's
   for (const StoredEvent& stored : events) {
     Status status = DecodeStored(stored.position, stored.bytes, &decoded);
     if (!status.ok()) {
       for (Projection* projection : projections_) projection->Discard();
       return status;
     }
+    decoded.case_slot = decoded.recorded.has_value() ? slots.SlotOf(decoded.case_number())
+                                                     : kNoCaseSlot;
     YIWANG_RETURN_IF_ERROR(Stage(decoded.view(), batch.get()));
   }
   return CommitBatch(batch.get(), events.back().position, ReadStore::CommitOptions{});

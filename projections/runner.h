@@ -74,6 +74,8 @@ struct CatchUpOptions {
   const std::atomic<bool>* stop = nullptr;
 };
 
+inline constexpr uint32_t kNoCaseSlot = UINT32_MAX;
+
 // One event as the runner hands it to the projections, decoded once for all of them.
 struct ProjectedEvent {
   const EventEnvelope& envelope;
@@ -81,6 +83,10 @@ struct ProjectedEvent {
   const RecordedCaseEvent* recorded = nullptr;
   // The case number (the stream id without "case-") when `recorded` is set, else empty.
   std::string_view case_number;
+  // With `recorded`: the case's number within the runner batch (the events between two Flush
+  // calls), dense from 0, the same for every event of the case (internal/case_slots.h). Else,
+  // and for events built outside the runner, kNoCaseSlot.
+  uint32_t case_slot = kNoCaseSlot;
 };
 
 // A durable read model. Apply, Flush, Committed and Discard are called on the runner thread

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "projections/internal/case_slots.h"
 #include "projections/internal/decoded_event.h"
 #include "projections/runner.h"
 
@@ -105,9 +106,9 @@ class ChunkQueue {
 };
 
 // The reader: events [from, to] decoded, in chunks, to every queue; always ends with a `last`
-// chunk unless cancelled.
-void ReadChunks(const EventStore& store, uint64_t from, uint64_t to, ChunkPool* pool,
-                const std::vector<ChunkQueue*>& queues) {
+// chunk unless cancelled. Case slots restart every `batch_events` events, where the groups flush.
+void ReadChunks(const EventStore& store, uint64_t from, uint64_t to, size_t batch_events,
+                ChunkPool* pool, const std::vector<ChunkQueue*>& queues) {
   auto push = [&](std::shared_ptr<Chunk> chunk) {
     for (ChunkQueue* queue : queues) {
       if (!queue->Push(chunk)) return false;
@@ -116,8 +117,17 @@ void ReadChunks(const EventStore& store, uint64_t from, uint64_t to, ChunkPool* 
   };
   std::shared_ptr<Chunk> chunk = pool->Take();
   bool cancelled = false;
+  internal::CaseSlotter slots;
+  size_t in_batch = 0;
   Status status = store.ForEach(from, to, [&](uint64_t position, std::string_view bytes) {
-    YIWANG_RETURN_IF_ERROR(internal::DecodeStored(position, bytes, &chunk->events[chunk->count]));
+    DecodedEvent& decoded = chunk->events[chunk->count];
+    YIWANG_RETURN_IF_ERROR(internal::DecodeStored(position, bytes, &decoded));
+    if (in_batch++ == batch_events) {
+      slots.Reset();
+      in_batch = 1;
+    }
+    decoded.case_slot =
+        decoded.recorded.has_value() ? slots.SlotOf(decoded.case_number()) : kNoCaseSlot;
     if (++chunk->count < chunk->events.size()) return Status::Ok();
     if (!push(std::move(chunk))) {
       cancelled = true;
@@ -262,7 +272,8 @@ Status ProjectionRunner::BulkCatchUp(const CatchUpOptions& options) {
     }
   };
 
-  std::thread reader([&] { ReadChunks(*store_, from, head, &pool, queue_pointers); });
+  std::thread reader(
+      [&] { ReadChunks(*store_, from, head, batch_events, &pool, queue_pointers); });
   std::vector<std::thread> appliers;
   for (size_t group = 0; group < groups; ++group) appliers.emplace_back(apply_group, group);
 

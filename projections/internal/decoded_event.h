@@ -15,11 +15,16 @@ namespace yiwang::projections::internal {
 struct DecodedEvent {
   EventEnvelope envelope;
   std::optional<RecordedCaseEvent> recorded;  // case events (case stream, case event type)
+  uint32_t case_slot = kNoCaseSlot;           // set by the runner for case events
+
+  std::string_view case_number() const {
+    return recorded.has_value() ? std::string_view(envelope.stream).substr(kCaseStreamPrefix.size())
+                                : std::string_view();
+  }
 
   ProjectedEvent view() const {
     if (!recorded.has_value()) return ProjectedEvent{envelope, nullptr, {}};
-    return ProjectedEvent{envelope, &*recorded,
-                          std::string_view(envelope.stream).substr(kCaseStreamPrefix.size())};
+    return ProjectedEvent{envelope, &*recorded, case_number(), case_slot};
   }
 };
 
