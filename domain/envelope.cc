@@ -274,6 +274,158 @@ Result<std::string_view> PrefixBeforeHashMember(std::string_view full_bytes) {
   return full_bytes.substr(0, head_at);
 }
 
+namespace {
+
+// Reads the canonical form left to right; every method answers false on the first byte that is
+// not what EncodeEnvelope would have written there.
+class CanonicalScanner {
+ public:
+  explicit CanonicalScanner(std::string_view bytes) : bytes_(bytes) {}
+
+  size_t at() const { return at_; }
+  bool Next(std::string_view text) const { return bytes_.substr(at_, text.size()) == text; }
+  bool Literal(std::string_view text) {
+    if (!Next(text)) return false;
+    at_ += text.size();
+    return true;
+  }
+  // `separator` then `key`, consumed only when both are there.
+  bool Key(std::string_view separator, std::string_view key) {
+    if (!Next(separator) || bytes_.substr(at_ + separator.size(), key.size()) != key) return false;
+    at_ += separator.size() + key.size();
+    return true;
+  }
+  // Digits without a leading zero, no sign, no fraction, no overflow.
+  bool Unsigned(uint64_t* out) {
+    const size_t begin = at_;
+    uint64_t value = 0;
+    while (at_ < bytes_.size() && bytes_[at_] >= '0' && bytes_[at_] <= '9') {
+      const uint64_t digit = static_cast<uint64_t>(bytes_[at_] - '0');
+      if (value > (UINT64_MAX - digit) / 10) return false;
+      value = value * 10 + digit;
+      ++at_;
+    }
+    if (at_ == begin || (bytes_[begin] == '0' && at_ - begin > 1)) return false;
+    *out = value;
+    return true;
+  }
+  // The rest of a string whose opening quote was read, up to and past its closing quote. An
+  // escape or a control character (which the canonical form escapes) is left to the parser.
+  bool String(std::string_view* out) {
+    const size_t begin = at_;
+    for (; at_ < bytes_.size(); ++at_) {
+      const unsigned char byte = static_cast<unsigned char>(bytes_[at_]);
+      if (byte == '"') {
+        *out = bytes_.substr(begin, at_ - begin);
+        ++at_;
+        return true;
+      }
+      if (byte < 0x20 || byte == '\\') return false;
+    }
+    return false;
+  }
+  bool Timestamp(yiwang::Timestamp* out) {
+    std::string_view text;
+    if (!String(&text)) return false;
+    Result<yiwang::Timestamp> parsed = ParseTimestamp(text);
+    if (!parsed.ok()) return false;
+    *out = *parsed;
+    return true;
+  }
+
+ private:
+  std::string_view bytes_;
+  size_t at_ = 0;
+};
+
+// `,"prev_hash":"<64 hex>","hash":"<64 hex>"}`, the fixed-length end of every envelope.
+constexpr std::string_view kPrevHashMemberHead = ",\"prev_hash\":\"";
+constexpr size_t kEnvelopeTailBytes =
+    kPrevHashMemberHead.size() + kHashHexLength + 1 + kHashMemberBytes;
+
+}  // namespace
+
+bool DecodeCanonicalEnvelopeInto(std::string_view bytes, EventEnvelope* out) {
+  if (bytes.size() > kEventBytesMax || bytes.size() < kEnvelopeTailBytes) return false;
+  CanonicalScanner scan(bytes);
+  uint64_t version = 0;
+  uint64_t schema = 0;
+  std::string_view stream, type;
+  if (!scan.Literal("{\"position\":") || !scan.Unsigned(&out->position) ||
+      out->position == 0 || !scan.Literal(",\"stream\":\"") || !scan.String(&stream) ||
+      stream.empty() || stream.size() > kStreamIdBytesMax ||
+      !scan.Literal(",\"version\":") || !scan.Unsigned(&version) || version == 0 ||
+      version > UINT32_MAX || !scan.Literal(",\"type\":\"") || !scan.String(&type) ||
+      !scan.Literal(",\"schema\":") || !scan.Unsigned(&schema) || schema == 0 ||
+      schema > kEnvelopeSchemaMax || !scan.Literal(",\"occurred_at\":\"") ||
+      !scan.Timestamp(&out->occurred_at) || !scan.Literal(",\"recorded_at\":\"") ||
+      !scan.Timestamp(&out->recorded_at) || !scan.Literal(",\"actor\":{")) {
+    return false;
+  }
+  out->stream.assign(stream);
+  out->version = static_cast<uint32_t>(version);
+  out->type.assign(type);
+  out->schema = static_cast<uint32_t>(schema);
+  // The actor's members in the canonical order, each present only when not empty.
+  struct Member {
+    std::string_view key;  // with its quotes, colon and the value's opening quote
+    std::string* target;
+  };
+  const Member actor[] = {{"\"id\":\"", &out->actor.id},
+                          {"\"role\":\"", &out->actor.role},
+                          {"\"department\":\"", &out->actor.department},
+                          {"\"channel\":\"", &out->actor.channel},
+                          {"\"outlet\":\"", &out->actor.outlet}};
+  bool first = true;
+  for (const Member& member : actor) {
+    std::string_view value;
+    if (!scan.Key(first ? "" : ",", member.key)) {
+      member.target->clear();
+      continue;
+    }
+    if (!scan.String(&value)) return false;
+    member.target->assign(value);
+    first = false;
+  }
+  if (!scan.Literal("}")) return false;
+  const Member optional[] = {{",\"correlation_id\":\"", &out->correlation_id},
+                             {",\"causation_id\":\"", &out->causation_id},
+                             {",\"idempotency_key\":\"", &out->idempotency_key}};
+  for (const Member& member : optional) {
+    std::string_view value;
+    if (!scan.Literal(member.key)) {
+      member.target->clear();
+      continue;
+    }
+    if (!scan.String(&value)) return false;
+    member.target->assign(value);
+  }
+  if (!scan.Literal(",\"data\":")) return false;
+  // Everything before the data is what the scanner checked; its strings must be UTF-8, as a
+  // JSON parser would require.
+  if (!simdjson::validate_utf8(bytes.data(), scan.at())) return false;
+  const size_t data_end = bytes.size() - kEnvelopeTailBytes;
+  if (data_end < scan.at() + 2 || bytes[scan.at()] != '{' || bytes[data_end - 1] != '}') {
+    return false;
+  }
+  const std::string_view tail = bytes.substr(data_end);
+  const std::string_view prev_hash = tail.substr(kPrevHashMemberHead.size(), kHashHexLength);
+  const std::string_view hash = tail.substr(kPrevHashMemberHead.size() + kHashHexLength + 1 +
+                                                kHashMemberHead.size(),
+                                            kHashHexLength);
+  if (!tail.starts_with(kPrevHashMemberHead) ||
+      tail[kPrevHashMemberHead.size() + kHashHexLength] != '"' ||
+      tail.substr(kPrevHashMemberHead.size() + kHashHexLength + 1, kHashMemberHead.size()) !=
+          kHashMemberHead ||
+      !tail.ends_with("\"}") || !IsLowerHex(prev_hash) || !IsLowerHex(hash)) {
+    return false;
+  }
+  out->data.assign(bytes.substr(scan.at(), data_end - scan.at()));
+  out->prev_hash.assign(prev_hash);
+  out->hash.assign(hash);
+  return true;
+}
+
 Status DecodeEnvelopeInto(std::string_view bytes, EventEnvelope* out) {
   if (bytes.size() > kEventBytesMax) return Malformed("larger than kEventBytesMax");
   thread_local simdjson::ondemand::parser parser;

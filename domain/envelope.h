@@ -81,6 +81,15 @@ Result<EventEnvelope> DecodeEnvelope(std::string_view bytes);
 // unspecified. Thread-safe for distinct `out`.
 Status DecodeEnvelopeInto(std::string_view bytes, EventEnvelope* out);
 
+// Replay's fast path: decodes an envelope in exactly the canonical form EncodeEnvelope writes
+// (members in order, strings without escapes) with a scanner instead of a JSON parser, about
+// five times faster. `data` is taken as the bytes between "data": and ,"prev_hash" and checked
+// only to be {…}: the caller must parse it strictly (DecodeEventData does, refusing trailing
+// content). Returns false, `*out` unspecified, for anything else: DecodeEnvelopeInto then
+// decides, and explains an error. When it returns true and the data is one JSON object,
+// DecodeEnvelopeInto would have decoded the same envelope.
+bool DecodeCanonicalEnvelopeInto(std::string_view bytes, EventEnvelope* out);
+
 bool IsLowerHex(std::string_view text);
 
 }  // namespace yiwang

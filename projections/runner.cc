@@ -14,7 +14,39 @@ namespace yiwang::projections {
 
 namespace internal {
 
+namespace {
+
+// The typed data of a case event into out->recorded; false when it does not decode.
+bool DecodeCaseData(DecodedEvent* out, Status* error) {
+  const EventEnvelope& event = out->envelope;
+  Result<CaseEvent> data = DecodeEventData(event.type, event.schema, event.data);
+  if (!data.ok()) {
+    *error = data.status();
+    return false;
+  }
+  if (!out->recorded.has_value()) out->recorded.emplace();
+  // Assigned member by member: the actor's strings keep their capacity.
+  out->recorded->version = event.version;
+  out->recorded->occurred_at = event.occurred_at;
+  out->recorded->actor = event.actor;
+  out->recorded->event = std::move(data).value();
+  return true;
+}
+
+bool IsCaseEvent(const EventEnvelope& event) {
+  return event.stream.starts_with(kCaseStreamPrefix) && IsCaseEventType(event.type);
+}
+
+}  // namespace
+
 Status DecodeStored(uint64_t position, std::string_view bytes, DecodedEvent* out) {
+  Status error;
+  // The fast path: a canonical envelope of a case event, whose data DecodeEventData then parses
+  // strictly (see DecodeCanonicalEnvelopeInto). Anything else, and any error, takes the parser.
+  if (DecodeCanonicalEnvelopeInto(bytes, &out->envelope) && out->envelope.position == position &&
+      IsCaseEvent(out->envelope) && DecodeCaseData(out, &error)) {
+    return Status::Ok();
+  }
   Status decoded = DecodeEnvelopeInto(bytes, &out->envelope);
   if (!decoded.ok()) {
     return DataLoss("runner: event " + std::to_string(position) +
@@ -25,21 +57,14 @@ Status DecodeStored(uint64_t position, std::string_view bytes, DecodedEvent* out
     return DataLoss("runner: event stored at " + std::to_string(position) + " says position " +
                     std::to_string(event.position));
   }
-  if (!event.stream.starts_with(kCaseStreamPrefix) || !IsCaseEventType(event.type)) {
+  if (!IsCaseEvent(event)) {
     out->recorded.reset();
     return Status::Ok();
   }
-  Result<CaseEvent> data = DecodeEventData(event.type, event.schema, event.data);
-  if (!data.ok()) {
+  if (!DecodeCaseData(out, &error)) {
     return DataLoss("runner: case event " + std::to_string(position) +
-                    " does not decode: " + data.status().message());
+                    " does not decode: " + error.message());
   }
-  if (!out->recorded.has_value()) out->recorded.emplace();
-  // Assigned member by member: the actor's strings keep their capacity.
-  out->recorded->version = event.version;
-  out->recorded->occurred_at = event.occurred_at;
-  out->recorded->actor = event.actor;
-  out->recorded->event = std::move(data).value();
   return Status::Ok();
 }
 

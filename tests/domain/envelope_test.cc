@@ -195,5 +195,96 @@ TEST(EnvelopeTest, MutatedEnvelopesNeverCrashAndBothDecodersAgree) {
   }
 }
 
+TEST(EnvelopeTest, CanonicalDecodeEqualsTheParserOnCanonicalBytes) {
+  EventEnvelope some_actor = FullEnvelope();
+  some_actor.actor = Actor{"", "citizen", "", "online", ""};  // members left out in between
+  some_actor.correlation_id.clear();
+  some_actor.idempotency_key.clear();
+  EventEnvelope big_numbers = MinimalEnvelope();
+  big_numbers.position = UINT64_MAX;
+  big_numbers.version = UINT32_MAX;
+  big_numbers.schema = static_cast<uint32_t>(kEnvelopeSchemaMax);
+  big_numbers.data = R"({"a":{"b":[1,2,{"c":"}"}]},"d":"\"prev_hash\":"})";
+  EventEnvelope reused = FullEnvelope();  // every member set: what is absent must be cleared
+  for (const EventEnvelope& event : {FullEnvelope(), MinimalEnvelope(), some_actor, big_numbers}) {
+    const std::string bytes = EncodeEnvelope(event);
+    ASSERT_TRUE(DecodeCanonicalEnvelopeInto(bytes, &reused)) << bytes;
+    EXPECT_EQ(reused, event) << bytes;
+    EXPECT_EQ(reused, DecodeEnvelope(bytes).value());
+  }
+}
+
+TEST(EnvelopeTest, CanonicalDecodeLeavesEverythingElseToTheParser) {
+  EventEnvelope escaped = FullEnvelope();
+  escaped.actor.outlet = "hall \"north\"";  // written with escapes
+  EventEnvelope control = FullEnvelope();
+  control.type = "Type\twith tab";
+  const std::string canonical = EncodeEnvelope(MinimalEnvelope());
+  auto replaced = [&](std::string_view from, std::string_view to) {
+    std::string bytes = canonical;
+    const size_t at = bytes.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return bytes.replace(at, from.size(), to);
+  };
+  const std::string declined[] = {
+      EncodeEnvelope(escaped),
+      EncodeEnvelope(control),
+      replaced("\"position\":1", "\"position\":01"),        // not canonical, parser accepts
+      replaced("\"position\":1", "\"position\":0"),         // out of range
+      replaced("\"position\":1", "\"position\":1.0"),       // not an integer
+      replaced("\"position\":1", "\"position\" : 1"),       // whitespace
+      replaced("\"version\":1", "\"version\":4294967296"),  // over UINT32_MAX
+      replaced("\"schema\":1", "\"schema\":1001"),          // over kEnvelopeSchemaMax
+      replaced("\"stream\":\"s\"", "\"stream\":\"\""),      // empty stream
+      replaced("\"data\":{}", "\"data\":[]"),               // data not an object
+      replaced("\"data\":{}", "\"data\":{} "),              // anything after it
+      replaced("\"actor\":{}", "\"actor\":{\"outlet\":\"o\",\"id\":\"i\"}"),  // out of order
+      replaced("1970-01-01T00:00:00.000Z", "1970-13-01T00:00:00.000Z"),      // no such month
+      replaced(std::string(kZeroHash), std::string(63, '0') + "A"),           // upper-case hex
+      replaced("\"s\"", "\"\xff\""),                                          // not UTF-8
+      canonical.substr(0, canonical.size() - 1),                              // cut short
+      "",
+  };
+  EventEnvelope out;
+  for (const std::string& bytes : declined) {
+    EXPECT_FALSE(DecodeCanonicalEnvelopeInto(bytes, &out)) << bytes;
+  }
+  // The parser still takes the escaped forms, which the scanner left to it.
+  EXPECT_EQ(DecodeEnvelope(declined[0]).value(), escaped);
+  EXPECT_EQ(DecodeEnvelope(declined[1]).value(), control);
+}
+
+// The fast path's promise: whenever it accepts bytes whose data is one JSON object, the parser
+// accepts them too and decodes the same envelope.
+TEST(EnvelopeTest, MutatedEnvelopesTheScannerAcceptsTheParserDecodesTheSame) {
+  std::mt19937 random(20261128);
+  const std::string alphabet = "{}[]\":,0123456789abfnrtul\\ \x01\xe5";
+  const std::string canonical = EncodeEnvelope(FullEnvelope());
+  EventEnvelope scanned;
+  int accepted = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string mutated = canonical;
+    const int edits = 1 + static_cast<int>(random() % 2);
+    for (int edit = 0; edit < edits; ++edit) {
+      const size_t at = random() % mutated.size();
+      if (random() % 2 == 0) {
+        mutated[at] = alphabet[random() % alphabet.size()];
+      } else {
+        mutated.erase(at, 1 + random() % 4);
+      }
+    }
+    if (!DecodeCanonicalEnvelopeInto(mutated, &scanned)) continue;
+    ++accepted;
+    Result<EventEnvelope> parsed = DecodeEnvelope(mutated);
+    if (scanned.data == FullEnvelope().data) {
+      ASSERT_TRUE(parsed.ok()) << mutated << "\n" << parsed.status().ToString();
+    }
+    if (parsed.ok()) {
+      EXPECT_EQ(scanned, *parsed) << mutated;
+    }
+  }
+  EXPECT_GT(accepted, 100);  // mutations of the strings' contents keep the form
+}
+
 }  // namespace
 }  // namespace yiwang
