@@ -134,6 +134,14 @@ Status EventStore::Impl::ForEach(
     uint64_t from_position, uint64_t to_position,
     const std::function<Status(uint64_t, std::string_view)>& fn) const {
   rocksdb::ReadOptions read;
+  // A long scan (replay, a replica's catch-up, verify) reads each block once: putting its
+  // blocks into the block cache only evicts the ones live reads share, and cost a replay ~7 % of
+  // its samples (cache inserts of blocks that were never read again). Its reads are sequential:
+  // read ahead in big steps.
+  if (to_position - std::min(to_position, from_position) >= kScanUncachedEventsMin) {
+    read.fill_cache = false;
+    read.readahead_size = kScanReadaheadBytes;
+  }
   const std::string upper = EventKey(to_position == UINT64_MAX ? to_position : to_position + 1);
   const rocksdb::Slice upper_slice(upper);
   if (to_position != UINT64_MAX) read.iterate_upper_bound = &upper_slice;

@@ -35,6 +35,9 @@ inline constexpr size_t kBatchEventsMax = 2048;            // events in one grou
 inline constexpr size_t kBatchBytesMax = 8 * 1024 * 1024;  // event bytes in one group commit
 inline constexpr size_t kHeadCacheStreamsMax = 1 << 20;    // stream heads kept in memory
 inline constexpr size_t kReadEventsMax = 10'000;           // events returned by one read call
+// ForEach over at least this many positions bypasses the block cache and reads ahead.
+inline constexpr uint64_t kScanUncachedEventsMin = 100'000;
+inline constexpr size_t kScanReadaheadBytes = 2 * 1024 * 1024;
 inline constexpr size_t kReplicatedEventsMax = kBatchEventsMax;  // events in one replicated append
 
 // Bucket upper bounds of the EventStore::Stats histograms.
