@@ -3,12 +3,14 @@
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <filesystem>
 #include <unordered_map>
 #include <utility>
 
@@ -25,11 +27,16 @@ Status FromRocks(const rocksdb::Status& status, std::string_view what) {
 
 constexpr size_t kWriteBufferBytes = 64 << 20;       // per family: RocksDB's default
 constexpr size_t kBulkWriteBufferBytes = 256 << 20;  // per family, replay: one flush at the end
+// Under the read store's directory: the table files of a bulk commit until they are ingested.
+constexpr std::string_view kBulkDirectory = "bulk";
 
 }  // namespace
 
 struct ReadStore::Impl {
   std::unique_ptr<rocksdb::DB> db;
+  std::string path;
+  rocksdb::Options options;  // the DB's and every family's, for SstFileWriter
+  uint64_t ingested_files = 0;  // names the next bulk file
   std::vector<std::string> names;                     // parallel to handles
   std::vector<rocksdb::ColumnFamilyHandle*> handles;  // owned; destroyed before db
 
@@ -89,6 +96,55 @@ struct ReadBatch::Impl {
     return Status::Ok();
   }
 };
+
+// ReadStore::Commit with `ingest`: `sorted` are the staged entries in key order (pairs of family
+// byte + key, and Entry).
+template <typename StoreImpl, typename Staged>
+Status IngestSorted(StoreImpl* impl, const std::vector<const Staged*>& sorted) {
+  // One file per family, written from the sorted entries: the family index is the first byte
+  // of every entry key, so each family is one run. Of equal keys the last is the one to write.
+  const std::string directory = impl->path + "/" + std::string(kBulkDirectory);
+  std::error_code error;
+  std::filesystem::create_directories(directory, error);
+  if (error) return Unavailable("read store: create " + directory + ": " + error.message());
+  std::vector<rocksdb::IngestExternalFileArg> files;
+  auto remove_files = [&files] {
+    for (const rocksdb::IngestExternalFileArg& file : files) {
+      std::error_code ignored;
+      std::filesystem::remove(file.external_files.front(), ignored);
+    }
+  };
+  for (size_t begin = 0; begin < sorted.size();) {
+    const char family = sorted[begin]->first[0];
+    size_t end = begin;
+    while (end < sorted.size() && sorted[end]->first[0] == family) ++end;
+    rocksdb::ColumnFamilyHandle* handle = impl->handles[static_cast<uint8_t>(family)];
+    const std::string file = directory + "/" + std::to_string(++impl->ingested_files) + ".sst";
+    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), impl->options, handle);
+    rocksdb::Status status = writer.Open(file);
+    for (size_t at = begin; status.ok() && at < end; ++at) {
+      const auto& [entry_key, entry] = *sorted[at];
+      if (at + 1 < end && sorted[at + 1]->first == entry_key) continue;  // a later batch's wins
+      const rocksdb::Slice key(entry_key.data() + 1, entry_key.size() - 1);
+      status = entry.deleted ? writer.Delete(key) : writer.Put(key, entry.value);
+    }
+    if (status.ok()) status = writer.Finish();
+    rocksdb::IngestExternalFileArg arg;
+    arg.column_family = handle;
+    arg.external_files = {file};
+    arg.options.move_files = true;
+    files.push_back(std::move(arg));
+    if (!status.ok()) {
+      remove_files();
+      return FromRocks(status, "write bulk file");
+    }
+    begin = end;
+  }
+  // Atomic across the families, as one WriteBatch would be.
+  const rocksdb::Status status = impl->db->IngestExternalFiles(files);
+  if (!status.ok()) remove_files();
+  return FromRocks(status, "ingest bulk files");
+}
 
 ReadBatch::ReadBatch(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ReadBatch::~ReadBatch() = default;
@@ -151,7 +207,13 @@ Result<std::unique_ptr<ReadStore>> ReadStore::Open(const ReadStoreOptions& optio
     table->checksum = rocksdb::kXXH3;
   }
 
+  // Table files of a bulk commit that a crash left before their ingestion: never part of the
+  // store (the commit did not happen), so they go.
+  std::error_code ignored;
+  std::filesystem::remove_all(options.path + "/" + std::string(kBulkDirectory), ignored);
   auto impl = std::make_unique<Impl>();
+  impl->path = options.path;
+  impl->options = rocksdb::Options(db_options, family_options);
   impl->names = {std::string(rocksdb::kDefaultColumnFamilyName), std::string(kCheckpointsFamily)};
   for (const std::string& family : options.families) {
     if (family.empty() || family == kCheckpointsFamily ||
@@ -278,6 +340,7 @@ Status ReadStore::Commit(const std::vector<ReadBatch*>& batches, const CommitOpt
   std::vector<const Staged*> sorted;
   sorted.reserve(keys.size());
   for (const SortKey& key : keys) sorted.push_back(key.staged);
+  if (options.ingest) return IngestSorted(impl_.get(), sorted);
   size_t bytes = 0;
   for (const Staged* staged : sorted)
     bytes += staged->first.size() + staged->second.value.size() + 8;

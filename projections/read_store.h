@@ -88,6 +88,10 @@ class ReadStore {
 
   struct CommitOptions {
     bool write_ahead_log = true;  // false: bulk mode (see above); Flush() afterwards
+    // Bulk mode: each family's entries are written to a table file of their own (in key order,
+    // as a flush would write them) and the files ingested in one atomic step, instead of going
+    // through the memtables and a flush. The WAL plays no part.
+    bool ingest = false;
   };
   std::unique_ptr<ReadBatch> NewBatch() const;
   Status Commit(ReadBatch* batch) { return Commit(batch, CommitOptions{}); }

@@ -277,7 +277,7 @@ Status ProjectionRunner::BulkCatchUp(const CatchUpOptions& options) {
   std::vector<std::thread> appliers;
   for (size_t group = 0; group < groups; ++group) appliers.emplace_back(apply_group, group);
 
-  const ReadStore::CommitOptions no_wal{.write_ahead_log = false};
+  const ReadStore::CommitOptions no_wal{.write_ahead_log = false, .ingest = true};
   Status status;
   uint64_t taken_up_to = from - 1;  // the last position of a batch handed over
   // The batches being written while the groups apply the next ones (which read through them).

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 
 #include "tests/projections/projection_fixtures.h"
 
@@ -324,6 +326,53 @@ TEST(ReadBatchTest, LastWriteWinsAndGetSeesTheBatch) {
   EXPECT_EQ(**store->Get("counts", "a"), "3");
   EXPECT_FALSE(store->Get("counts", "b")->has_value());
   EXPECT_FALSE(store->Get("counts", "c")->has_value());
+}
+
+TEST(ReadBatchTest, IngestedCommitsAreAtomicAndTheLastBatchWins) {
+  CaseLogStore log;
+  const std::string path = log.Path("ingest");
+  const std::string bulk = path + "/bulk";
+  {
+    Result<std::unique_ptr<ReadStore>> opened = ReadStore::Open({path, {"counts", "more"}});
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    std::unique_ptr<ReadStore> store = std::move(opened).value();
+    std::unique_ptr<ReadBatch> first = store->NewBatch();
+    ASSERT_TRUE(first->Put("counts", "a", "1").ok());
+    ASSERT_TRUE(first->Put("counts", "b", "1").ok());
+    ASSERT_TRUE(first->Put("counts", "z", "1").ok());
+    ASSERT_TRUE(store->Commit(first.get()).ok());
+
+    std::unique_ptr<ReadBatch> second = store->NewBatch();
+    std::unique_ptr<ReadBatch> third = store->NewBatch();
+    ASSERT_TRUE(second->Put("counts", "a", "2").ok());
+    ASSERT_TRUE(second->Put("counts", "c", "2").ok());
+    ASSERT_TRUE(second->Delete("counts", "b").ok());
+    ASSERT_TRUE(second->Put("more", "k", "old").ok());
+    ASSERT_TRUE(third->Put("counts", "a", "3").ok());   // the later batch wins
+    ASSERT_TRUE(third->Delete("counts", "z").ok());
+    ASSERT_TRUE(third->Put("more", "k", "v").ok());
+    third->SetCheckpoint("counting", 42);
+    const ReadStore::CommitOptions ingest{.write_ahead_log = false, .ingest = true};
+    ASSERT_TRUE(store->Commit({second.get(), third.get()}, ingest).ok());
+    EXPECT_EQ(**store->Get("counts", "a"), "3");
+    EXPECT_FALSE(store->Get("counts", "b")->has_value());
+    EXPECT_EQ(**store->Get("counts", "c"), "2");
+    EXPECT_FALSE(store->Get("counts", "z")->has_value());
+    EXPECT_EQ(**store->Get("more", "k"), "v");
+    EXPECT_EQ(*store->Checkpoint("counting"), 42u);
+    // The files were moved into the store, none is left behind.
+    EXPECT_TRUE(std::filesystem::is_empty(bulk));
+  }
+  // Durable without a flush, and a file a crash left before its ingestion is dropped at open.
+  {
+    std::ofstream(bulk + "/7.sst") << "half-written";
+  }
+  Result<std::unique_ptr<ReadStore>> reopened = ReadStore::Open({path, {"counts", "more"}});
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_EQ(**(*reopened)->Get("counts", "a"), "3");
+  EXPECT_EQ(**(*reopened)->Get("more", "k"), "v");
+  EXPECT_EQ(*(*reopened)->Checkpoint("counting"), 42u);
+  EXPECT_FALSE(std::filesystem::exists(bulk + "/7.sst"));
 }
 
 }  // namespace
