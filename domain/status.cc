@@ -36,10 +36,10 @@ std::string_view StatusCodeName(StatusCode code) {
 
 std::string Status::ToString() const {
   if (ok()) return "OK";
-  std::string text(StatusCodeName(code_));
+  std::string text(StatusCodeName(code()));
   text += ": ";
-  text += message_;
-  if (!field_.empty()) text += " (" + field_ + ")";
+  text += message();
+  if (!field().empty()) text += " (" + field() + ")";
   return text;
 }
 

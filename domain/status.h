@@ -43,27 +43,44 @@ enum class StatusCode {
 
 std::string_view StatusCodeName(StatusCode code);
 
+// One pointer: OK is null, an error holds its code and texts on the heap. Every fallible call
+// returns a Status or a Result, most of them OK, so an OK one must cost no more than a pointer
+// to move and destroy (with the texts inline, moving one moved three strings: ~3 % of a replay's
+// samples went to the Status of projections' Apply alone).
 class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
   Status(StatusCode code, std::string message, std::string field = {})
-      : code_(code), message_(std::move(message)), field_(std::move(field)) {}
+      : rep_(code == StatusCode::kOk && message.empty() && field.empty()
+                 ? nullptr
+                 : new Rep{code, std::move(message), std::move(field), {}}) {}
+  Status(const Status& other) : rep_(other.rep_ == nullptr ? nullptr : new Rep(*other.rep_)) {}
+  Status(Status&& other) noexcept : rep_(std::exchange(other.rep_, nullptr)) {}
+  Status& operator=(const Status& other) {
+    if (this != &other) *this = Status(other);
+    return *this;
+  }
+  Status& operator=(Status&& other) noexcept {
+    std::swap(rep_, other.rep_);
+    return *this;
+  }
+  ~Status() { delete rep_; }
 
   static Status Ok() { return Status(); }
-
-  bool ok() const { return code_ == StatusCode::kOk; }
-  StatusCode code() const { return code_; }
-  const std::string& message() const { return message_; }
+  bool ok() const { return rep_ == nullptr || rep_->code == StatusCode::kOk; }
+  StatusCode code() const { return rep_ == nullptr ? StatusCode::kOk : rep_->code; }
+  const std::string& message() const { return rep_ == nullptr ? Empty() : rep_->message; }
   // The input field the error is about ("applicant.id_number"), empty when none.
-  const std::string& field() const { return field_; }
+  const std::string& field() const { return rep_ == nullptr ? Empty() : rep_->field; }
   // A short machine-readable reason ("invalid_id_number"), empty when the code says enough.
-  const std::string& reason() const { return reason_; }
+  const std::string& reason() const { return rep_ == nullptr ? Empty() : rep_->reason; }
   Status& WithReason(std::string reason) & {
-    reason_ = std::move(reason);
+    if (rep_ == nullptr) rep_ = new Rep{StatusCode::kOk, {}, {}, {}};
+    rep_->reason = std::move(reason);
     return *this;
   }
   Status&& WithReason(std::string reason) && {
-    reason_ = std::move(reason);
+    WithReason(std::move(reason));
     return std::move(*this);
   }
 
@@ -71,10 +88,17 @@ class [[nodiscard]] Status {
   std::string ToString() const;
 
  private:
-  StatusCode code_ = StatusCode::kOk;
-  std::string message_;
-  std::string field_;
-  std::string reason_;
+  struct Rep {
+    StatusCode code;
+    std::string message;
+    std::string field;
+    std::string reason;
+  };
+  static const std::string& Empty() {
+    static const std::string empty;
+    return empty;
+  }
+  Rep* rep_ = nullptr;  // null: OK
 };
 
 inline Status InvalidArgument(std::string message, std::string field = {}) {
