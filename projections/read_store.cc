@@ -63,33 +63,85 @@ struct ReadStore::Impl {
 
 // The staged writes of one batch, keyed by family index and key, last write wins: Get answers
 // from here before RocksDB, and Commit writes each key once however often it was staged (a case
-// touched by several events of a batch is written once). A hash map rather than RocksDB's
-// WriteBatchWithIndex: staging and lookups are O(1), and the memtable sees no superseded values.
+// touched by several events of a batch is written once). Not RocksDB's WriteBatchWithIndex:
+// staging and lookups are O(1), and the memtable sees no superseded values. The entries sit in
+// one vector in the order they were first staged, found through an open-addressing index of
+// their hashes: a Put allocates only its key and value, a Get nothing (a node-based hash map
+// with a heap key per lookup was ~5 % of a replay's samples).
 struct ReadBatch::Impl {
   struct Entry {
     bool deleted = false;
     std::string value;
   };
+  using Staged = std::pair<std::string, Entry>;  // family index byte + key, its last write
+
   const ReadStore::Impl* store = nullptr;
-  std::unordered_map<std::string, Entry> entries;  // family index byte + key -> last write
+  std::vector<Staged> entries;
   size_t operations = 0;
   const Impl* earlier = nullptr;  // ReadThrough
 
-  // The map key of (family, key), or an error for an unknown family.
-  Result<std::string> EntryKey(std::string_view family, std::string_view key) const {
+  struct Cell {
+    uint64_t hash = 0;
+    uint32_t index_plus_one = 0;  // into entries; 0: empty
+  };
+  std::vector<Cell> cells;  // a power of two, at most half full
+
+  static uint64_t Hash(uint8_t family, std::string_view key) {
+    return std::hash<std::string_view>{}(key) + family * 0x9e3779b97f4a7c15ULL;
+  }
+  static bool Matches(const std::string& entry_key, uint8_t family, std::string_view key) {
+    return entry_key.size() == key.size() + 1 && static_cast<uint8_t>(entry_key[0]) == family &&
+           std::string_view(entry_key).substr(1) == key;
+  }
+  // The cell holding (family, key), or the empty cell where it would go.
+  size_t Probe(uint8_t family, std::string_view key, uint64_t hash) const {
+    const size_t mask = cells.size() - 1;
+    for (size_t index = hash & mask;; index = (index + 1) & mask) {
+      const Cell& cell = cells[index];
+      if (cell.index_plus_one == 0 ||
+          (cell.hash == hash && Matches(entries[cell.index_plus_one - 1].first, family, key))) {
+        return index;
+      }
+    }
+  }
+  const Entry* Find(uint8_t family, std::string_view key, uint64_t hash) const {
+    if (cells.empty()) return nullptr;
+    const Cell& cell = cells[Probe(family, key, hash)];
+    return cell.index_plus_one == 0 ? nullptr : &entries[cell.index_plus_one - 1].second;
+  }
+  void Grow() {
+    std::vector<Cell> old = std::move(cells);
+    cells.assign(old.empty() ? 1024 : old.size() * 2, Cell{});
+    const size_t mask = cells.size() - 1;
+    for (const Cell& cell : old) {
+      if (cell.index_plus_one == 0) continue;
+      size_t index = cell.hash & mask;
+      while (cells[index].index_plus_one != 0) index = (index + 1) & mask;
+      cells[index] = cell;
+    }
+  }
+
+  Result<uint8_t> Family(std::string_view family) const {
     Result<size_t> index = store->FamilyIndex(family);
     if (!index.ok()) return index.status();
-    std::string entry_key;
-    entry_key.reserve(key.size() + 1);
-    entry_key.push_back(static_cast<char>(*index));
-    entry_key.append(key);
-    return entry_key;
+    return static_cast<uint8_t>(*index);
   }
   Status Stage(std::string_view family, std::string_view key, std::string_view value,
                bool deleted) {
-    Result<std::string> entry_key = EntryKey(family, key);
-    if (!entry_key.ok()) return entry_key.status();
-    Entry& entry = entries[std::move(entry_key).value()];
+    Result<uint8_t> index = Family(family);
+    if (!index.ok()) return index.status();
+    if ((entries.size() + 1) * 2 > cells.size()) Grow();
+    const uint64_t hash = Hash(*index, key);
+    Cell& cell = cells[Probe(*index, key, hash)];
+    if (cell.index_plus_one == 0) {
+      std::string entry_key;
+      entry_key.reserve(key.size() + 1);
+      entry_key.push_back(static_cast<char>(*index));
+      entry_key.append(key);
+      entries.emplace_back(std::move(entry_key), Entry{});
+      cell = Cell{hash, static_cast<uint32_t>(entries.size())};
+    }
+    Entry& entry = entries[cell.index_plus_one - 1].second;
     entry.deleted = deleted;
     entry.value.assign(value);
     ++operations;
@@ -159,18 +211,18 @@ Status ReadBatch::Delete(std::string_view family, std::string_view key) {
 
 Result<std::optional<std::string>> ReadBatch::Get(std::string_view family,
                                                   std::string_view key) const {
-  Result<std::string> entry_key = impl_->EntryKey(family, key);
-  if (!entry_key.ok()) return entry_key.status();
+  Result<uint8_t> index = impl_->Family(family);
+  if (!index.ok()) return index.status();
+  const uint64_t hash = Impl::Hash(*index, key);
   for (const Impl* batch = impl_.get(); batch != nullptr; batch = batch->earlier) {
-    auto staged = batch->entries.find(*entry_key);
-    if (staged == batch->entries.end()) continue;
-    if (staged->second.deleted) return std::optional<std::string>();
-    return std::optional<std::string>(staged->second.value);
+    const Impl::Entry* staged = batch->Find(*index, key, hash);
+    if (staged == nullptr) continue;
+    if (staged->deleted) return std::optional<std::string>();
+    return std::optional<std::string>(staged->value);
   }
   std::string value;
-  const rocksdb::Status status = impl_->store->db->Get(
-      rocksdb::ReadOptions(), impl_->store->handles[static_cast<uint8_t>((*entry_key)[0])], key,
-      &value);
+  const rocksdb::Status status =
+      impl_->store->db->Get(rocksdb::ReadOptions(), impl_->store->handles[*index], key, &value);
   if (status.IsNotFound()) return std::optional<std::string>();
   YIWANG_RETURN_IF_ERROR(FromRocks(status, "batch get"));
   return std::optional<std::string>(std::move(value));
@@ -310,7 +362,7 @@ Status ReadStore::Commit(const std::vector<ReadBatch*>& batches, const CommitOpt
   // comparisons touch neither the map's nodes nor the keys' heap bytes; perf had the sort on the
   // nodes at ~5 % of a replay. Of equal keys from several batches the last batch's entry is
   // written last and wins.
-  using Staged = std::pair<const std::string, ReadBatch::Impl::Entry>;
+  using Staged = ReadBatch::Impl::Staged;
   struct SortKey {
     std::array<uint64_t, 3> head;  // the key's first 24 bytes, big-endian, zero-padded
     uint32_t order;                // batches in order: the later entry of a key sorts after
