@@ -8,7 +8,9 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <atomic>
 #include <array>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <unordered_map>
@@ -41,6 +43,8 @@ struct ReadStore::Impl {
   // replay's samples).
   rocksdb::Options bulk_file_options;
   uint64_t ingested_files = 0;  // names the next bulk file
+  size_t bulk_level0_files_max = kBulkLevel0FilesMax;
+  std::atomic<bool> bulk_compacting{false};
   std::vector<std::string> names;                     // parallel to handles
   std::vector<rocksdb::ColumnFamilyHandle*> handles;  // owned; destroyed before db
 
@@ -198,8 +202,25 @@ Status IngestSorted(StoreImpl* impl, const std::vector<const Staged*>& sorted) {
   }
   // Atomic across the families, as one WriteBatch would be.
   const rocksdb::Status status = impl->db->IngestExternalFiles(files);
-  if (!status.ok()) remove_files();
-  return FromRocks(status, "ingest bulk files");
+  if (!status.ok()) {
+    remove_files();
+    return FromRocks(status, "ingest bulk files");
+  }
+  if (impl->bulk_compacting) return Status::Ok();
+  for (const rocksdb::IngestExternalFileArg& file : files) {
+    std::string level0;  // a string property, not an int one
+    if (!impl->db->GetProperty(file.column_family, "rocksdb.num-files-at-level0", &level0) ||
+        std::strtoull(level0.c_str(), nullptr, 10) <= impl->bulk_level0_files_max) {
+      continue;
+    }
+    for (rocksdb::ColumnFamilyHandle* handle : impl->handles) {
+      YIWANG_RETURN_IF_ERROR(FromRocks(
+          impl->db->SetOptions(handle, {{"disable_auto_compactions", "false"}}), "set options"));
+    }
+    impl->bulk_compacting = true;
+    break;
+  }
+  return Status::Ok();
 }
 
 ReadBatch::ReadBatch(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -269,6 +290,7 @@ Result<std::unique_ptr<ReadStore>> ReadStore::Open(const ReadStoreOptions& optio
   std::filesystem::remove_all(options.path + "/" + std::string(kBulkDirectory), ignored);
   auto impl = std::make_unique<Impl>();
   impl->path = options.path;
+  impl->bulk_level0_files_max = options.bulk_level0_files_max;
   impl->bulk_file_options = rocksdb::Options(db_options, family_options);
   impl->bulk_file_options.compression = rocksdb::kNoCompression;
   impl->names = {std::string(rocksdb::kDefaultColumnFamilyName), std::string(kCheckpointsFamily)};
@@ -413,7 +435,10 @@ Status ReadStore::Commit(const std::vector<ReadBatch*>& batches, const CommitOpt
   return FromRocks(impl_->db->Write(write_options, &write_batch), "commit");
 }
 
+bool ReadStore::bulk_compacting() const { return impl_->bulk_compacting; }
+
 Status ReadStore::SetBulk(bool bulk) {
+  if (bulk) impl_->bulk_compacting = false;
   const std::unordered_map<std::string, std::string> options = {
       {"disable_auto_compactions", bulk ? "true" : "false"},
       {"write_buffer_size", std::to_string(bulk ? kBulkWriteBufferBytes : kWriteBufferBytes)},

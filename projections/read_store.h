@@ -36,9 +36,16 @@ inline constexpr std::string_view kCheckpointsFamily = "checkpoints";
 inline constexpr size_t kScanEntriesMax = 10'000;  // entries one Scan may visit
 inline constexpr size_t kFamiliesMax = 255;        // column families, existing ones included
 
+// Bulk mode leaves compaction off while a replay loads (it would rewrite the files being
+// loaded), until a family holds more level-0 files than this: each is one more place every
+// lookup of the load must look (ingested commits add one per family and batch, ~380 for a
+// 100M-event replay), so past it compaction runs again for the rest of the load.
+inline constexpr size_t kBulkLevel0FilesMax = 16;
+
 struct ReadStoreOptions {
   std::string path;                   // created when missing
   std::vector<std::string> families;  // projection families, created when missing
+  size_t bulk_level0_files_max = kBulkLevel0FilesMax;  // tests set fewer
 };
 
 class ReadStore;
@@ -105,6 +112,8 @@ class ReadStore {
   // automatic compaction meanwhile (it would rewrite the files being loaded); back to the
   // defaults, compactions resumed, when off.
   Status SetBulk(bool bulk);
+  // Whether bulk mode turned compaction back on (see kBulkLevel0FilesMax) since SetBulk(true).
+  bool bulk_compacting() const;
   // Deletes every key of `family` and the checkpoint of `projection` (rebuild from zero).
   Status Clear(std::string_view family, std::string_view projection);
 

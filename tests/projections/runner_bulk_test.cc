@@ -18,6 +18,7 @@ using projections::ReadBatch;
 using projections::ReadStore;
 
 constexpr std::string_view kFamily = "counts";
+constexpr size_t kBulkLevel0FilesMaxForTest = projections::kBulkLevel0FilesMax;
 
 // Counts events in memory and writes the count only in Flush, under its own key: only a Flush
 // that lands in the committed batch makes the count durable. Fails on demand in Apply or Flush.
@@ -105,6 +106,36 @@ TEST(RunnerBulkTest, ReplayOnSeveralThreadsCommitsEveryProjectionAtTheHead) {
     EXPECT_EQ(projection->case_events, first.case_events);
   }
   EXPECT_GT(first.case_events, 0u);
+}
+
+// Each bulk commit ingests a file per family into level 0 while compaction is off; past
+// bulk_level0_files_max files compaction runs again for the rest of the load, and the state
+// stays exact while it does.
+TEST(RunnerBulkTest, ManyBulkCommitsTurnCompactionBackOn) {
+  CaseLogStore log;
+  RunCases(&log, 5);
+  const uint64_t head = log.store().HeadPosition();
+  for (const size_t files_max : {size_t{2}, kBulkLevel0FilesMaxForTest}) {
+    Result<std::unique_ptr<ReadStore>> opened = ReadStore::Open(
+        {log.Path("read" + std::to_string(files_max)), {std::string(kFamily)}, files_max});
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    std::unique_ptr<ReadStore> store = std::move(opened).value();
+    BufferingProjection first("first"), second("second");
+    auto runner = ProjectionRunner::Create(&log.store(), store.get(), {&first, &second});
+    ASSERT_TRUE(runner.ok());
+    CatchUpOptions options;
+    options.bulk = true;
+    options.batch_events = 1;  // a commit, so an ingested file per family, every event
+    ASSERT_TRUE((*runner)->CatchUp(options).ok());
+    // Ingestion puts a file in the deepest level it overlaps nothing in: these overlap, so the
+    // first six fill levels 6 to 1 and the rest stack up in level 0.
+    EXPECT_GT(first.commits, 10);
+    EXPECT_EQ(store->bulk_compacting(), files_max == 2) << files_max;
+    for (const BufferingProjection* projection : {&first, &second}) {
+      EXPECT_EQ(Stored(*store, std::string(projection->name())), head) << projection->name();
+      EXPECT_EQ(*store->Checkpoint(projection->name()), head);
+    }
+  }
 }
 
 TEST(RunnerBulkTest, AFailureInOneGroupStopsEveryGroupAndCommitsNothing) {
