@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "projections/internal/binary_codec.h"
+#include "projections/internal/hash_index.h"
 
 namespace yiwang::projections {
 
@@ -88,11 +89,7 @@ struct ReadBatch::Impl {
   size_t operations = 0;
   const Impl* earlier = nullptr;  // ReadThrough
 
-  struct Cell {
-    uint64_t hash = 0;
-    uint32_t index_plus_one = 0;  // into entries; 0: empty
-  };
-  std::vector<Cell> cells;  // a power of two, at most half full
+  internal::HashIndex hash_index;  // of entries
 
   static uint64_t Hash(uint8_t family, std::string_view key) {
     return std::hash<std::string_view>{}(key) + family * 0x9e3779b97f4a7c15ULL;
@@ -101,32 +98,10 @@ struct ReadBatch::Impl {
     return entry_key.size() == key.size() + 1 && static_cast<uint8_t>(entry_key[0]) == family &&
            std::string_view(entry_key).substr(1) == key;
   }
-  // The cell holding (family, key), or the empty cell where it would go.
-  size_t Probe(uint8_t family, std::string_view key, uint64_t hash) const {
-    const size_t mask = cells.size() - 1;
-    for (size_t index = hash & mask;; index = (index + 1) & mask) {
-      const Cell& cell = cells[index];
-      if (cell.index_plus_one == 0 ||
-          (cell.hash == hash && Matches(entries[cell.index_plus_one - 1].first, family, key))) {
-        return index;
-      }
-    }
-  }
   const Entry* Find(uint8_t family, std::string_view key, uint64_t hash) const {
-    if (cells.empty()) return nullptr;
-    const Cell& cell = cells[Probe(family, key, hash)];
-    return cell.index_plus_one == 0 ? nullptr : &entries[cell.index_plus_one - 1].second;
-  }
-  void Grow() {
-    std::vector<Cell> old = std::move(cells);
-    cells.assign(old.empty() ? 1024 : old.size() * 2, Cell{});
-    const size_t mask = cells.size() - 1;
-    for (const Cell& cell : old) {
-      if (cell.index_plus_one == 0) continue;
-      size_t index = cell.hash & mask;
-      while (cells[index].index_plus_one != 0) index = (index + 1) & mask;
-      cells[index] = cell;
-    }
+    const int64_t found = hash_index.Find(
+        hash, [&](uint32_t position) { return Matches(entries[position].first, family, key); });
+    return found < 0 ? nullptr : &entries[found].second;
   }
 
   Result<uint8_t> Family(std::string_view family) const {
@@ -138,16 +113,17 @@ struct ReadBatch::Impl {
                bool deleted) {
     Result<uint8_t> index = Family(family);
     if (!index.ok()) return index.status();
-    if ((entries.size() + 1) * 2 > cells.size()) Grow();
+    hash_index.Reserve(entries.size() + 1);
     const uint64_t hash = Hash(*index, key);
-    Cell& cell = cells[Probe(*index, key, hash)];
+    internal::HashIndex::Cell& cell = hash_index.Probe(
+        hash, [&](uint32_t position) { return Matches(entries[position].first, *index, key); });
     if (cell.index_plus_one == 0) {
       std::string entry_key;
       entry_key.reserve(key.size() + 1);
       entry_key.push_back(static_cast<char>(*index));
       entry_key.append(key);
       entries.emplace_back(std::move(entry_key), Entry{});
-      cell = Cell{hash, static_cast<uint32_t>(entries.size())};
+      cell = internal::HashIndex::Cell{hash, static_cast<uint32_t>(entries.size())};
     }
     Entry& entry = entries[cell.index_plus_one - 1].second;
     entry.deleted = deleted;

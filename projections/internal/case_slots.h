@@ -17,68 +17,46 @@
 #include <vector>
 
 #include "domain/status.h"
+#include "projections/internal/hash_index.h"
 #include "projections/internal/string_map.h"
 #include "projections/runner.h"
 
 namespace yiwang::projections::internal {
 
-// Open addressing with the hash and the slot in one 16-byte cell and the keys side by side in
-// one buffer: a lookup touches one cell and, on a hash match, the key.
+// Open addressing (HashIndex) over the keys kept side by side in one buffer: a lookup touches
+// one cell and, on a hash match, the key.
 class CaseSlotter {
  public:
   // The case's slot: the next free number the first time the case is seen since Reset.
   uint32_t SlotOf(std::string_view case_number) {
-    if ((slots_ + 1) * 2 > cells_.size()) Grow();
-    const uint64_t hash = Hash(case_number);
-    const size_t mask = cells_.size() - 1;
-    for (size_t index = hash & mask;; index = (index + 1) & mask) {
-      Cell& cell = cells_[index];
-      if (cell.slot_plus_one == 0) {
-        cell = Cell{hash, ++slots_};
-        key_ends_.push_back(static_cast<uint32_t>(keys_.size() + case_number.size()));
-        keys_.append(case_number);
-        return cell.slot_plus_one - 1;
-      }
-      if (cell.hash == hash && Key(cell.slot_plus_one - 1) == case_number) {
-        return cell.slot_plus_one - 1;
-      }
+    index_.Reserve(size() + 1);
+    const uint64_t hash = std::hash<std::string_view>{}(case_number);
+    HashIndex::Cell& cell =
+        index_.Probe(hash, [&](uint32_t slot) { return Key(slot) == case_number; });
+    if (cell.index_plus_one == 0) {
+      key_ends_.push_back(static_cast<uint32_t>(keys_.size() + case_number.size()));
+      keys_.append(case_number);
+      cell = HashIndex::Cell{hash, size()};
     }
+    return cell.index_plus_one - 1;
   }
   // Forgets every case; the next one gets slot 0. Keeps the memory.
   void Reset() {
-    std::fill(cells_.begin(), cells_.end(), Cell{});
+    index_.Clear();
     keys_.clear();
     key_ends_.clear();
-    slots_ = 0;
   }
-  uint32_t size() const { return slots_; }
+  uint32_t size() const { return static_cast<uint32_t>(key_ends_.size()); }
 
  private:
-  struct Cell {
-    uint64_t hash = 0;
-    uint32_t slot_plus_one = 0;  // 0: empty
-  };
-  static uint64_t Hash(std::string_view text) { return std::hash<std::string_view>{}(text); }
   std::string_view Key(uint32_t slot) const {
     const uint32_t begin = slot == 0 ? 0 : key_ends_[slot - 1];
     return std::string_view(keys_).substr(begin, key_ends_[slot] - begin);
   }
-  void Grow() {
-    std::vector<Cell> old = std::move(cells_);
-    cells_.assign(old.empty() ? 1024 : old.size() * 2, Cell{});
-    const size_t mask = cells_.size() - 1;
-    for (const Cell& cell : old) {
-      if (cell.slot_plus_one == 0) continue;
-      size_t index = cell.hash & mask;
-      while (cells_[index].slot_plus_one != 0) index = (index + 1) & mask;
-      cells_[index] = cell;
-    }
-  }
 
-  std::vector<Cell> cells_;         // a power of two, at most half full
+  HashIndex index_;
   std::string keys_;                // every case number, in slot order
   std::vector<uint32_t> key_ends_;  // slot -> end of its key in keys_
-  uint32_t slots_ = 0;
 };
 
 // A projection's state per case for one runner batch, in the order the cases were first

@@ -45,6 +45,21 @@ EventEnvelope MinimalEnvelope() {
   return event;
 }
 
+// `text` with 1..max_edits random edits: a byte replaced by one JSON cares about, or 1-4 bytes cut.
+std::string Mutated(std::string text, int max_edits, std::mt19937* random) {
+  const std::string alphabet = "{}[]\":,0123456789abfnrtul\\ \x01\xe5";
+  const int edits = 1 + static_cast<int>((*random)() % max_edits);
+  for (int edit = 0; edit < edits; ++edit) {
+    const size_t at = (*random)() % text.size();
+    if ((*random)() % 2 == 0) {
+      text[at] = alphabet[(*random)() % alphabet.size()];
+    } else {
+      text.erase(at, 1 + (*random)() % 4);
+    }
+  }
+  return text;
+}
+
 TEST(EnvelopeTest, DecodeRoundTripsCanonicalBytes) {
   for (const EventEnvelope& event : {FullEnvelope(), MinimalEnvelope()}) {
     const std::string bytes = EncodeEnvelope(event);
@@ -169,20 +184,10 @@ TEST(EnvelopeTest, IsLowerHexAgreesWithTheDefinitionForEveryByteAndLength) {
 // DecodeEnvelopeInto (into an envelope reused across all rounds) always agrees with it.
 TEST(EnvelopeTest, MutatedEnvelopesNeverCrashAndBothDecodersAgree) {
   std::mt19937 random(20261127);
-  const std::string alphabet = "{}[]\":,0123456789abfnrtul\\ \x01\xe5";
   const std::string canonical = EncodeEnvelope(FullEnvelope());
   EventEnvelope reused;
   for (int round = 0; round < 3000; ++round) {
-    std::string mutated = canonical;
-    const int edits = 1 + static_cast<int>(random() % 3);
-    for (int edit = 0; edit < edits; ++edit) {
-      const size_t at = random() % mutated.size();
-      if (random() % 2 == 0) {
-        mutated[at] = alphabet[random() % alphabet.size()];
-      } else {
-        mutated.erase(at, 1 + random() % 4);
-      }
-    }
+    const std::string mutated = Mutated(canonical, 3, &random);
     Result<EventEnvelope> decoded = DecodeEnvelope(mutated);
     Status into = DecodeEnvelopeInto(mutated, &reused);
     ASSERT_EQ(decoded.ok(), into.ok()) << mutated;
@@ -258,21 +263,11 @@ TEST(EnvelopeTest, CanonicalDecodeLeavesEverythingElseToTheParser) {
 // accepts them too and decodes the same envelope.
 TEST(EnvelopeTest, MutatedEnvelopesTheScannerAcceptsTheParserDecodesTheSame) {
   std::mt19937 random(20261128);
-  const std::string alphabet = "{}[]\":,0123456789abfnrtul\\ \x01\xe5";
   const std::string canonical = EncodeEnvelope(FullEnvelope());
   EventEnvelope scanned;
   int accepted = 0;
   for (int round = 0; round < 20000; ++round) {
-    std::string mutated = canonical;
-    const int edits = 1 + static_cast<int>(random() % 2);
-    for (int edit = 0; edit < edits; ++edit) {
-      const size_t at = random() % mutated.size();
-      if (random() % 2 == 0) {
-        mutated[at] = alphabet[random() % alphabet.size()];
-      } else {
-        mutated.erase(at, 1 + random() % 4);
-      }
-    }
+    const std::string mutated = Mutated(canonical, 2, &random);
     if (!DecodeCanonicalEnvelopeInto(mutated, &scanned)) continue;
     ++accepted;
     Result<EventEnvelope> parsed = DecodeEnvelope(mutated);
