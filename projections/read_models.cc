@@ -3,7 +3,8 @@
 namespace yiwang::projections {
 
 Result<std::unique_ptr<ReadModels>> ReadModels::Open(const std::string& path,
-                                                     const WorkingCalendar* calendar) {
+                                                     const WorkingCalendar* calendar,
+                                                     bool for_rebuild) {
   if (calendar == nullptr) return InvalidArgument("ReadModels needs a working-day calendar");
   std::unique_ptr<ReadModels> models(new ReadModels());
   // The projections are built before the store is opened so that they can name their families;
@@ -16,6 +17,7 @@ Result<std::unique_ptr<ReadModels>> ReadModels::Open(const std::string& path,
 
   ReadStoreOptions options;
   options.path = path;
+  options.compaction_at_open = !for_rebuild;
   for (const Projection* projection : models->all()) {
     for (std::string& family : projection->families()) options.families.push_back(family);
   }

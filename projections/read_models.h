@@ -26,8 +26,11 @@ namespace yiwang::projections {
 class ReadModels {
  public:
   // Opens (creating when missing) the read store at `path` with every projection's families.
+  // `for_rebuild` (`yiwang replay`): no compaction until the rebuild's bulk mode ends (see
+  // ReadStoreOptions::compaction_at_open).
   static Result<std::unique_ptr<ReadModels>> Open(const std::string& path,
-                                                  const WorkingCalendar* calendar);
+                                                  const WorkingCalendar* calendar,
+                                                  bool for_rebuild = false);
   ~ReadModels();
   ReadModels(const ReadModels&) = delete;
   ReadModels& operator=(const ReadModels&) = delete;

@@ -254,6 +254,7 @@ Result<std::unique_ptr<ReadStore>> ReadStore::Open(const ReadStoreOptions& optio
   family_options.compression = rocksdb::kLZ4Compression;
   family_options.OptimizeForPointLookup(64);  // block cache in MiB; bloom filters
   family_options.write_buffer_size = kWriteBufferBytes;
+  family_options.disable_auto_compactions = !options.compaction_at_open;
   // XXH3 block checksums: Debian's RocksDB computes CRC32C without the CPU instruction, which
   // cost replay more than compressing the blocks did.
   if (auto* table = family_options.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>()) {
@@ -412,6 +413,15 @@ Status ReadStore::Commit(const std::vector<ReadBatch*>& batches, const CommitOpt
 }
 
 bool ReadStore::bulk_compacting() const { return impl_->bulk_compacting; }
+
+uint64_t ReadStore::Level0Files(std::string_view family) const {
+  Result<rocksdb::ColumnFamilyHandle*> handle = impl_->Family(family);
+  std::string files;  // a string property, not an int one
+  if (!handle.ok() || !impl_->db->GetProperty(*handle, "rocksdb.num-files-at-level0", &files)) {
+    return 0;
+  }
+  return std::strtoull(files.c_str(), nullptr, 10);
+}
 
 Status ReadStore::SetBulk(bool bulk) {
   if (bulk) impl_->bulk_compacting = false;

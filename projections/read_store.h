@@ -46,6 +46,9 @@ struct ReadStoreOptions {
   std::string path;                   // created when missing
   std::vector<std::string> families;  // projection families, created when missing
   size_t bulk_level0_files_max = kBulkLevel0FilesMax;  // tests set fewer
+  // False for a rebuild (`yiwang replay`): no compaction starts at open (the last load's, say)
+  // only to be dropped by the rebuild's Clear while it runs; SetBulk(false) turns it on.
+  bool compaction_at_open = true;
 };
 
 class ReadStore;
@@ -114,6 +117,8 @@ class ReadStore {
   Status SetBulk(bool bulk);
   // Whether bulk mode turned compaction back on (see kBulkLevel0FilesMax) since SetBulk(true).
   bool bulk_compacting() const;
+  // Files in level 0 of `family` (RocksDB's num-files-at-level0); 0 for an unknown family.
+  uint64_t Level0Files(std::string_view family) const;
   // Deletes every key of `family` and the checkpoint of `projection` (rebuild from zero).
   Status Clear(std::string_view family, std::string_view projection);
 

@@ -109,7 +109,7 @@ Result<ReplayFigures> ReplayReadModels(const ReplayOptions& options) {
   if (!store.ok()) return store.status();
   const std::string read_path = ReadModelsPath(options.data_dir);
   Result<std::unique_ptr<projections::ReadModels>> models =
-      projections::ReadModels::Open(read_path, &*calendar);
+      projections::ReadModels::Open(read_path, &*calendar, /*for_rebuild=*/true);
   if (!models.ok()) {
     if (IsLockedError(models.status())) {
       return Unavailable("the read models at " + read_path +

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "tests/projections/projection_fixtures.h"
 
@@ -15,6 +16,7 @@ using namespace std::chrono_literals;
 using projections::ProjectionRunner;
 using projections::ReadBatch;
 using projections::ReadStore;
+using projections::ReadStoreOptions;
 
 // Counts the events it sees, with no protection of its own against applying one twice: only the
 // checkpoint sharing the batch keeps the count right. Fails on demand at one position.
@@ -373,6 +375,45 @@ TEST(ReadBatchTest, IngestedCommitsAreAtomicAndTheLastBatchWins) {
   EXPECT_EQ(**(*reopened)->Get("more", "k"), "v");
   EXPECT_EQ(*(*reopened)->Checkpoint("counting"), 42u);
   EXPECT_FALSE(std::filesystem::exists(bulk + "/7.sst"));
+}
+
+// A store opened for a rebuild starts no compaction (RocksDB would otherwise merge the last
+// load's level-0 files while the rebuild clears them); leaving bulk mode turns it on.
+TEST(ReadStoreTest, ARebuildOpensWithoutCompactionUntilBulkModeEnds) {
+  CaseLogStore log;
+  const std::string path = log.Path("rebuild");
+  auto open = [&](bool compaction) {
+    ReadStoreOptions options{path, {"counts"}};
+    options.compaction_at_open = compaction;
+    Result<std::unique_ptr<ReadStore>> store = ReadStore::Open(options);
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return std::move(store).value();
+  };
+  {
+    std::unique_ptr<ReadStore> store = open(false);
+    for (int file = 0; file < 6; ++file) {  // six overlapping level-0 files: past the trigger of 4
+      std::unique_ptr<ReadBatch> batch = store->NewBatch();
+      ASSERT_TRUE(batch->Put("counts", "a", std::to_string(file)).ok());
+      ASSERT_TRUE(batch->Put("counts", "z", std::to_string(file)).ok());
+      ASSERT_TRUE(store->Commit(batch.get()).ok());
+      ASSERT_TRUE(store->Flush().ok());
+    }
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(store->Level0Files("counts"), 6u);
+  }
+  auto compacts = [](const ReadStore& store) {
+    for (int waited = 0; waited < 100 && store.Level0Files("counts") >= 6; ++waited) {
+      std::this_thread::sleep_for(100ms);
+    }
+    return store.Level0Files("counts") < 6;
+  };
+  std::unique_ptr<ReadStore> store = open(false);
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(store->Level0Files("counts"), 6u);
+  ASSERT_TRUE(store->SetBulk(true).ok());
+  ASSERT_TRUE(store->SetBulk(false).ok());
+  EXPECT_TRUE(compacts(*store));
+  EXPECT_EQ(**store->Get("counts", "a"), "5");
 }
 
 }  // namespace
