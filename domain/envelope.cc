@@ -338,15 +338,25 @@ class CanonicalScanner {
   size_t at_ = 0;
 };
 
-// `,"prev_hash":"<64 hex>","hash":"<64 hex>"}`, the fixed-length end of every envelope.
+// `,"prev_hash":"<64 hex>"`, the end of the hashed bytes (PrefixBeforeHashMember).
 constexpr std::string_view kPrevHashMemberHead = ",\"prev_hash\":\"";
-constexpr size_t kEnvelopeTailBytes =
-    kPrevHashMemberHead.size() + kHashHexLength + 1 + kHashMemberBytes;
+constexpr size_t kPrevHashMemberBytes = kPrevHashMemberHead.size() + kHashHexLength + 1;
 
 }  // namespace
 
 bool DecodeCanonicalEnvelopeInto(std::string_view bytes, EventEnvelope* out) {
-  if (bytes.size() > kEventBytesMax || bytes.size() < kEnvelopeTailBytes) return false;
+  if (bytes.size() > kEventBytesMax) return false;
+  // The fixed-length end first: `…,"prev_hash":"<64 hex>"` and the hash member after it.
+  Result<std::string_view> hashed = PrefixBeforeHashMember(bytes);
+  if (!hashed.ok() || hashed->size() < kPrevHashMemberBytes) return false;
+  const size_t data_end = hashed->size() - kPrevHashMemberBytes;
+  const std::string_view prev_member = hashed->substr(data_end);
+  const std::string_view prev_hash =
+      prev_member.substr(kPrevHashMemberHead.size(), kHashHexLength);
+  if (!prev_member.starts_with(kPrevHashMemberHead) || !prev_member.ends_with('"') ||
+      !IsLowerHex(prev_hash)) {
+    return false;
+  }
   CanonicalScanner scan(bytes);
   uint64_t version = 0;
   uint64_t schema = 0;
@@ -404,25 +414,12 @@ bool DecodeCanonicalEnvelopeInto(std::string_view bytes, EventEnvelope* out) {
   // Everything before the data is what the scanner checked; its strings must be UTF-8, as a
   // JSON parser would require.
   if (!simdjson::validate_utf8(bytes.data(), scan.at())) return false;
-  const size_t data_end = bytes.size() - kEnvelopeTailBytes;
   if (data_end < scan.at() + 2 || bytes[scan.at()] != '{' || bytes[data_end - 1] != '}') {
-    return false;
-  }
-  const std::string_view tail = bytes.substr(data_end);
-  const std::string_view prev_hash = tail.substr(kPrevHashMemberHead.size(), kHashHexLength);
-  const std::string_view hash = tail.substr(kPrevHashMemberHead.size() + kHashHexLength + 1 +
-                                                kHashMemberHead.size(),
-                                            kHashHexLength);
-  if (!tail.starts_with(kPrevHashMemberHead) ||
-      tail[kPrevHashMemberHead.size() + kHashHexLength] != '"' ||
-      tail.substr(kPrevHashMemberHead.size() + kHashHexLength + 1, kHashMemberHead.size()) !=
-          kHashMemberHead ||
-      !tail.ends_with("\"}") || !IsLowerHex(prev_hash) || !IsLowerHex(hash)) {
     return false;
   }
   out->data.assign(bytes.substr(scan.at(), data_end - scan.at()));
   out->prev_hash.assign(prev_hash);
-  out->hash.assign(hash);
+  out->hash.assign(bytes.substr(hashed->size() + kHashMemberHead.size(), kHashHexLength));
   return true;
 }
 
