@@ -24,26 +24,29 @@ class HashIndex {
   // such an entry goes (fill it in: {hash, position + 1}). Reserve first.
   template <typename Matches>
   Cell& Probe(uint64_t hash, Matches&& matches) {
-    const size_t mask = cells_.size() - 1;
-    for (size_t index = hash & mask;; index = (index + 1) & mask) {
-      Cell& cell = cells_[index];
-      if (cell.index_plus_one == 0 ||
-          (cell.hash == hash && matches(cell.index_plus_one - 1))) {
-        return cell;
-      }
-    }
+    return cells_[CellOf(hash, matches)];
   }
   // The position of the matching entry, or -1.
   template <typename Matches>
   int64_t Find(uint64_t hash, Matches&& matches) const {
     if (cells_.empty()) return -1;
-    const Cell& cell = const_cast<HashIndex*>(this)->Probe(hash, matches);
-    return static_cast<int64_t>(cell.index_plus_one) - 1;
+    return static_cast<int64_t>(cells_[CellOf(hash, matches)].index_plus_one) - 1;
   }
   // Forgets every entry; keeps the memory.
   void Clear() { std::fill(cells_.begin(), cells_.end(), Cell{}); }
 
  private:
+  // Linear probing from the hash's cell to the matching or the first empty one.
+  template <typename Matches>
+  size_t CellOf(uint64_t hash, Matches& matches) const {
+    const size_t mask = cells_.size() - 1;
+    for (size_t index = hash & mask;; index = (index + 1) & mask) {
+      const Cell& cell = cells_[index];
+      if (cell.index_plus_one == 0 || (cell.hash == hash && matches(cell.index_plus_one - 1))) {
+        return index;
+      }
+    }
+  }
   void Grow() {
     std::vector<Cell> old = std::move(cells_);
     cells_.assign(old.empty() ? 1024 : old.size() * 2, Cell{});
