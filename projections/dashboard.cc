@@ -173,7 +173,9 @@ Status Dashboard::ApplyCatalog(const EventEnvelope& event, ReadBatch* batch) {
 Result<Row*> Dashboard::PendingRow(const ProjectedEvent& event, bool create) {
   if (Row* found = pending_.Find(event)) return found;
   auto committed = table_->case_index.find(event.case_number);
-  if (committed != table_->case_index.end()) return &pending_.Put(event, table_->rows[committed->second]);
+  if (committed != table_->case_index.end()) {
+    return &pending_.Put(event, table_->rows[committed->second]);
+  }
   if (!create) return static_cast<Row*>(nullptr);
   return &pending_.Put(event, Row());
 }
@@ -276,8 +278,9 @@ Status Dashboard::Flush(ReadBatch* batch) {
 
 void Dashboard::Committed() {
   std::unique_lock lock(mutex_);
-  pending_.ForEach(
-      [this](std::string_view case_number, Row& row) { table_->Upsert(case_number, std::move(row)); });
+  pending_.ForEach([this](std::string_view case_number, Row& row) {
+    table_->Upsert(case_number, std::move(row));
+  });
   pending_.Clear();
 }
 

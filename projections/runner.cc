@@ -7,7 +7,6 @@
 #include <optional>
 #include <utility>
 
-#include "projections/internal/case_slots.h"
 #include "projections/internal/decoded_event.h"
 
 namespace yiwang::projections {
@@ -233,8 +232,7 @@ Status ProjectionRunner::ApplyBatch(const std::vector<StoredEvent>& events) {
       for (Projection* projection : projections_) projection->Discard();
       return status;
     }
-    decoded.case_slot = decoded.recorded.has_value() ? slots.SlotOf(decoded.case_number())
-                                                     : kNoCaseSlot;
+    decoded.NumberCase(&slots);
     YIWANG_RETURN_IF_ERROR(Stage(decoded.view(), batch.get()));
   }
   return CommitBatch(batch.get(), events.back().position, ReadStore::CommitOptions{});

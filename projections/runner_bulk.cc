@@ -17,7 +17,6 @@
 #include <utility>
 #include <vector>
 
-#include "projections/internal/case_slots.h"
 #include "projections/internal/decoded_event.h"
 #include "projections/runner.h"
 
@@ -126,8 +125,7 @@ void ReadChunks(const EventStore& store, uint64_t from, uint64_t to, size_t batc
       slots.Reset();
       in_batch = 1;
     }
-    decoded.case_slot =
-        decoded.recorded.has_value() ? slots.SlotOf(decoded.case_number()) : kNoCaseSlot;
+    decoded.NumberCase(&slots);
     if (++chunk->count < chunk->events.size()) return Status::Ok();
     if (!push(std::move(chunk))) {
       cancelled = true;

@@ -8,6 +8,7 @@
 #include "domain/envelope.h"
 #include "domain/events.h"
 #include "domain/status.h"
+#include "projections/internal/case_slots.h"
 #include "projections/runner.h"
 
 namespace yiwang::projections::internal {
@@ -15,11 +16,16 @@ namespace yiwang::projections::internal {
 struct DecodedEvent {
   EventEnvelope envelope;
   std::optional<RecordedCaseEvent> recorded;  // case events (case stream, case event type)
-  uint32_t case_slot = kNoCaseSlot;           // set by the runner for case events
+  uint32_t case_slot = kNoCaseSlot;           // see NumberCase
 
   std::string_view case_number() const {
     return recorded.has_value() ? std::string_view(envelope.stream).substr(kCaseStreamPrefix.size())
                                 : std::string_view();
+  }
+
+  // Numbers a case event's case within the batch `slots` numbers (ProjectedEvent::case_slot).
+  void NumberCase(CaseSlotter* slots) {
+    case_slot = recorded.has_value() ? slots->SlotOf(case_number()) : kNoCaseSlot;
   }
 
   ProjectedEvent view() const {
