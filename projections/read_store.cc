@@ -33,6 +33,13 @@ constexpr size_t kBulkWriteBufferBytes = 256 << 20;  // per family, replay: one 
 // Under the read store's directory: the table files of a bulk commit until they are ingested.
 constexpr std::string_view kBulkDirectory = "bulk";
 
+// Files in level 0 of a family; 0 when RocksDB does not say. A string property, not an int one.
+uint64_t Level0FilesOf(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* handle) {
+  std::string files;
+  if (!db->GetProperty(handle, "rocksdb.num-files-at-level0", &files)) return 0;
+  return std::strtoull(files.c_str(), nullptr, 10);
+}
+
 }  // namespace
 
 struct ReadStore::Impl {
@@ -184,9 +191,7 @@ Status IngestSorted(StoreImpl* impl, const std::vector<const Staged*>& sorted) {
   }
   if (impl->bulk_compacting) return Status::Ok();
   for (const rocksdb::IngestExternalFileArg& file : files) {
-    std::string level0;  // a string property, not an int one
-    if (!impl->db->GetProperty(file.column_family, "rocksdb.num-files-at-level0", &level0) ||
-        std::strtoull(level0.c_str(), nullptr, 10) <= impl->bulk_level0_files_max) {
+    if (Level0FilesOf(impl->db.get(), file.column_family) <= impl->bulk_level0_files_max) {
       continue;
     }
     for (rocksdb::ColumnFamilyHandle* handle : impl->handles) {
@@ -416,11 +421,7 @@ bool ReadStore::bulk_compacting() const { return impl_->bulk_compacting; }
 
 uint64_t ReadStore::Level0Files(std::string_view family) const {
   Result<rocksdb::ColumnFamilyHandle*> handle = impl_->Family(family);
-  std::string files;  // a string property, not an int one
-  if (!handle.ok() || !impl_->db->GetProperty(*handle, "rocksdb.num-files-at-level0", &files)) {
-    return 0;
-  }
-  return std::strtoull(files.c_str(), nullptr, 10);
+  return handle.ok() ? Level0FilesOf(impl_->db.get(), *handle) : 0;
 }
 
 Status ReadStore::SetBulk(bool bulk) {
