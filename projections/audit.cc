@@ -14,6 +14,11 @@ using namespace audit_format;  // NOLINT(google-build-using-namespace): this mod
 
 namespace {
 
+// A batch's first SetCaseDepartment of a case the bounded cache has forgotten: no department
+// id (0 is "none", real ones stay under kAuditDepartmentsMax) equals it, so the new one is
+// written. Never left in the table: SetCaseDepartment replaces it at once.
+constexpr uint32_t kNoDepartmentKnown = UINT32_MAX;
+
 Result<std::optional<uint32_t>> GetU32(const ReadBatch& batch, const std::string& key) {
   Result<std::optional<std::string>> bytes = batch.Get(kAuditFamily, key);
   if (!bytes.ok()) return bytes.status();
@@ -170,16 +175,15 @@ Result<uint32_t> AuditTrail::CaseDepartment(const ProjectedEvent& projected) {
 }
 
 Status AuditTrail::SetCaseDepartment(const ProjectedEvent& projected, uint32_t department) {
-  uint32_t* known = batch_departments_.Find(projected);
-  if (known != nullptr && *known == department) return Status::Ok();
   const std::string_view case_number = projected.case_number;
-  if (known != nullptr) {
-    *known = department;
-  } else {
-    batch_departments_.Put(projected, department);
-    auto found = case_departments_.find(case_number);
-    if (found != case_departments_.end() && found->second == department) return Status::Ok();
+  uint32_t* known = batch_departments_.Find(projected);
+  if (known == nullptr) {  // first touch in this batch: what the bounded cache knows, if anything
+    auto cached = case_departments_.find(case_number);
+    known = &batch_departments_.Put(
+        projected, cached != case_departments_.end() ? cached->second : kNoDepartmentKnown);
   }
+  if (*known == department) return Status::Ok();
+  *known = department;
   if (case_departments_.size() >= kAuditCaseCacheEntriesMax) case_departments_.clear();
   case_departments_.insert_or_assign(std::string(case_number), department);
   return batch_->Put(kAuditFamily, TaggedKey(kCaseTag, case_number), U32Bytes(department));
