@@ -50,6 +50,8 @@ struct ReadStore::Impl {
   // compressing them first only added a compression and a decompression (LZ4 was ~6 % of a
   // replay's samples).
   rocksdb::Options bulk_file_options;
+  rocksdb::ColumnFamilyOptions family_options;  // Open's, for a family Clear makes again
+  bool bulk = false;                            // SetBulk's last word
   uint64_t ingested_files = 0;  // names the next bulk file
   size_t bulk_level0_files_max = kBulkLevel0FilesMax;
   std::atomic<bool> bulk_compacting{false};
@@ -58,22 +60,35 @@ struct ReadStore::Impl {
 
   ~Impl() {
     for (rocksdb::ColumnFamilyHandle* handle : handles) {
-      if (db) (void)db->DestroyColumnFamilyHandle(handle);
+      if (db && handle != nullptr) (void)db->DestroyColumnFamilyHandle(handle);
     }
   }
 
   Result<size_t> FamilyIndex(std::string_view name) const {
     for (size_t index = 0; index < names.size(); ++index) {
-      if (names[index] == name) return index;
+      if (names[index] != name) continue;
+      if (handles[index] == nullptr) {
+        return Unavailable("read store: family " + std::string(name) +
+                           " was lost by a failed clear; reopen the store");
+      }
+      return index;
     }
     return InvalidArgument("read store: unknown column family " + std::string(name));
   }
 
   Result<rocksdb::ColumnFamilyHandle*> Family(std::string_view name) const {
-    for (size_t index = 0; index < names.size(); ++index) {
-      if (names[index] == name) return handles[index];
+    Result<size_t> index = FamilyIndex(name);
+    if (!index.ok()) return index.status();
+    return handles[*index];
+  }
+
+  // Every opened family's handle (Clear may have lost one).
+  std::vector<rocksdb::ColumnFamilyHandle*> Opened() const {
+    std::vector<rocksdb::ColumnFamilyHandle*> opened;
+    for (rocksdb::ColumnFamilyHandle* handle : handles) {
+      if (handle != nullptr) opened.push_back(handle);
     }
-    return InvalidArgument("read store: unknown column family " + std::string(name));
+    return opened;
   }
 };
 
@@ -194,7 +209,7 @@ Status IngestSorted(StoreImpl* impl, const std::vector<const Staged*>& sorted) {
     if (Level0FilesOf(impl->db.get(), file.column_family) <= impl->bulk_level0_files_max) {
       continue;
     }
-    for (rocksdb::ColumnFamilyHandle* handle : impl->handles) {
+    for (rocksdb::ColumnFamilyHandle* handle : impl->Opened()) {
       YIWANG_RETURN_IF_ERROR(FromRocks(
           impl->db->SetOptions(handle, {{"disable_auto_compactions", "false"}}), "set options"));
     }
@@ -274,6 +289,7 @@ Result<std::unique_ptr<ReadStore>> ReadStore::Open(const ReadStoreOptions& optio
   impl->path = options.path;
   impl->bulk_level0_files_max = options.bulk_level0_files_max;
   impl->bulk_file_options = rocksdb::Options(db_options, family_options);
+  impl->family_options = family_options;
   impl->bulk_file_options.compression = rocksdb::kNoCompression;
   impl->names = {std::string(rocksdb::kDefaultColumnFamilyName), std::string(kCheckpointsFamily)};
   for (const std::string& family : options.families) {
@@ -426,11 +442,12 @@ uint64_t ReadStore::Level0Files(std::string_view family) const {
 
 Status ReadStore::SetBulk(bool bulk) {
   if (bulk) impl_->bulk_compacting = false;
+  impl_->bulk = bulk;
   const std::unordered_map<std::string, std::string> options = {
       {"disable_auto_compactions", bulk ? "true" : "false"},
       {"write_buffer_size", std::to_string(bulk ? kBulkWriteBufferBytes : kWriteBufferBytes)},
   };
-  for (rocksdb::ColumnFamilyHandle* handle : impl_->handles) {
+  for (rocksdb::ColumnFamilyHandle* handle : impl_->Opened()) {
     YIWANG_RETURN_IF_ERROR(FromRocks(impl_->db->SetOptions(handle, options), "set options"));
   }
   return Status::Ok();
@@ -439,32 +456,47 @@ Status ReadStore::SetBulk(bool bulk) {
 Status ReadStore::Flush() {
   rocksdb::FlushOptions flush_options;
   flush_options.wait = true;
-  return FromRocks(impl_->db->Flush(flush_options, impl_->handles), "flush");
+  return FromRocks(impl_->db->Flush(flush_options, impl_->Opened()), "flush");
 }
 
 Status ReadStore::Clear(std::string_view family, std::string_view projection) {
-  Result<rocksdb::ColumnFamilyHandle*> handle = impl_->Family(family);
-  if (!handle.ok()) return handle.status();
+  Result<size_t> index = impl_->FamilyIndex(family);
+  if (!index.ok()) return index.status();
+  rocksdb::ColumnFamilyHandle* handle = impl_->handles[*index];
+  // First the data and the checkpoint go together, in one synced write: whatever happens next,
+  // a reopened store has either both or neither.
   rocksdb::WriteBatch batch;
-  std::unique_ptr<rocksdb::Iterator> iterator(
-      impl_->db->NewIterator(rocksdb::ReadOptions(), *handle));
+  std::unique_ptr<rocksdb::Iterator> iterator(impl_->db->NewIterator(rocksdb::ReadOptions(), handle));
   iterator->SeekToLast();
   if (iterator->Valid()) {
     // DeleteRange's end is exclusive: one byte past the last key covers it.
     std::string end = iterator->key().ToString();
     end.push_back('\0');
-    YIWANG_RETURN_IF_ERROR(FromRocks(batch.DeleteRange(*handle, "", end), "clear"));
+    YIWANG_RETURN_IF_ERROR(FromRocks(batch.DeleteRange(handle, "", end), "clear"));
   }
   YIWANG_RETURN_IF_ERROR(FromRocks(iterator->status(), "clear"));
+  iterator.reset();
   Result<rocksdb::ColumnFamilyHandle*> checkpoints = impl_->Family(kCheckpointsFamily);
   YIWANG_RETURN_IF_ERROR(FromRocks(batch.Delete(*checkpoints, projection), "clear"));
   rocksdb::WriteOptions write_options;
-  write_options.sync = false;
+  write_options.sync = true;
   YIWANG_RETURN_IF_ERROR(FromRocks(impl_->db->Write(write_options, &batch), "clear"));
-  // The data is deleted now; dropping the files that hold it spares the rebuild reading through
-  // them under the tombstone and a compaction rewriting them later.
-  return FromRocks(rocksdb::DeleteFilesInRange(impl_->db.get(), *handle, nullptr, nullptr),
-                   "clear files");
+  // Then the family is dropped and made again, which deletes its files at once. The data under
+  // the tombstone would otherwise stay: DeleteFilesInRange leaves level-0 files, and a rebuild
+  // (which opens without compaction) left every earlier rebuild's files there, for the next
+  // rebuild's lookups to search and its compaction to rewrite. A crash between the two steps
+  // leaves the family missing, and Open makes it again, empty, as the synced write said.
+  YIWANG_RETURN_IF_ERROR(FromRocks(impl_->db->DropColumnFamily(handle), "clear: drop family"));
+  YIWANG_RETURN_IF_ERROR(
+      FromRocks(impl_->db->DestroyColumnFamilyHandle(handle), "clear: drop family"));
+  impl_->handles[*index] = nullptr;
+  rocksdb::ColumnFamilyHandle* created = nullptr;
+  YIWANG_RETURN_IF_ERROR(FromRocks(
+      impl_->db->CreateColumnFamily(impl_->family_options, impl_->names[*index], &created),
+      "clear: create family"));
+  impl_->handles[*index] = created;
+  if (impl_->bulk) YIWANG_RETURN_IF_ERROR(SetBulk(true));
+  return Status::Ok();
 }
 
 }  // namespace yiwang::projections

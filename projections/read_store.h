@@ -15,7 +15,7 @@
 // uses the WAL again (a WAL write replayed over lost bulk writes would break that guarantee).
 //
 // Thread-safety: Get, Scan and Checkpoint may be called from any thread. A ReadBatch is used by
-// one thread. Commit and ClearFamily are called by the one thread that writes (the runner).
+// one thread. Commit and Clear are called by the one thread that writes (the runner).
 // Failure modes: kUnavailable when RocksDB cannot open or write, kDataLoss for a malformed
 // checkpoint, kInvalidArgument for an unknown family name.
 #pragma once
@@ -119,7 +119,9 @@ class ReadStore {
   bool bulk_compacting() const;
   // Files in level 0 of `family` (RocksDB's num-files-at-level0); 0 for an unknown family.
   uint64_t Level0Files(std::string_view family) const;
-  // Deletes every key of `family` and the checkpoint of `projection` (rebuild from zero).
+  // Deletes every key of `family` and the checkpoint of `projection` (rebuild from zero), in
+  // one synced write, then drops the family and makes it again, so that its files go at once.
+  // Not while other threads read the store: the family's handle changes.
   Status Clear(std::string_view family, std::string_view projection);
 
   struct Impl;

@@ -394,5 +394,55 @@ TEST(ReadStoreTest, BulkModeKeepsWritesReadableAndClearEmptiesAFamily) {
   EXPECT_EQ(left, 0);
 }
 
+// A rebuild opens without compaction, so level-0 files are all a family has between rebuilds;
+// Clear must take them away, not leave them under a tombstone for every later lookup to search.
+TEST(ReadStoreTest, ClearDropsTheFilesOfAFamilyAndKeepsTheOthers) {
+  testing::TempDir dir;
+  constexpr std::string_view kOther = "other";
+  projections::ReadStoreOptions options{dir.Sub("read"), {std::string(kFamily), std::string(kOther)}};
+  options.compaction_at_open = false;
+  {
+    Result<std::unique_ptr<ReadStore>> store = ReadStore::Open(options);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_TRUE((*store)->SetBulk(true).ok());
+    for (int round = 0; round < 3; ++round) {
+      std::unique_ptr<ReadBatch> batch = (*store)->NewBatch();
+      for (int index = 0; index < 100; ++index) {
+        const std::string key = "k" + std::to_string(round * 100 + index);
+        ASSERT_TRUE(batch->Put(kFamily, key, "v").ok());
+        ASSERT_TRUE(batch->Put(kOther, key, "w").ok());
+      }
+      batch->SetCheckpoint("counting", round + 1);
+      batch->SetCheckpoint("others", round + 1);
+      ASSERT_TRUE((*store)->Commit(batch.get()).ok());
+      ASSERT_TRUE((*store)->Flush().ok());  // one level-0 file per family and round
+    }
+    EXPECT_EQ((*store)->Level0Files(kFamily), 3u);
+
+    ASSERT_TRUE((*store)->Clear(kFamily, "counting").ok());
+    EXPECT_EQ((*store)->Level0Files(kFamily), 0u);  // was 3 with DeleteFilesInRange
+    EXPECT_EQ((*store)->Level0Files(kOther), 3u);
+    EXPECT_FALSE((*store)->Get(kFamily, "k7")->has_value());
+    EXPECT_EQ(*(*store)->Checkpoint("counting"), 0u);
+    EXPECT_EQ(**(*store)->Get(kOther, "k7"), "w");
+    EXPECT_EQ(*(*store)->Checkpoint("others"), 3u);
+
+    // The family made again is in bulk mode like the rest, and takes writes.
+    std::unique_ptr<ReadBatch> batch = (*store)->NewBatch();
+    ASSERT_TRUE(batch->Put(kFamily, "k1", "again").ok());
+    batch->SetCheckpoint("counting", 9);
+    ASSERT_TRUE((*store)->Commit(batch.get(), ReadStore::CommitOptions{.write_ahead_log = false,
+                                                                       .ingest = true})
+                    .ok());
+    ASSERT_TRUE((*store)->SetBulk(false).ok());
+  }
+  Result<std::unique_ptr<ReadStore>> reopened = ReadStore::Open(options);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_EQ(**(*reopened)->Get(kFamily, "k1"), "again");
+  EXPECT_FALSE((*reopened)->Get(kFamily, "k7")->has_value());
+  EXPECT_EQ(*(*reopened)->Checkpoint("counting"), 9u);
+  EXPECT_EQ(**(*reopened)->Get(kOther, "k299"), "w");
+}
+
 }  // namespace
 }  // namespace yiwang::test
