@@ -44,6 +44,9 @@ CivilDate AddDays(CivilDate date, int64_t days);
 std::string FormatTimestamp(Timestamp time);
 // Accepts exactly the form FormatTimestamp writes, plus "…:05Z" without milliseconds.
 Result<Timestamp> ParseTimestamp(std::string_view text);
+// The same, without building an error: false when ParseTimestamp would refuse `text`. For the
+// decoders of every stored event (replay, import).
+bool ParseTimestampInto(std::string_view text, Timestamp* out);
 
 // "2026-11-27".
 std::string FormatDate(CivilDate date);

@@ -160,6 +160,34 @@ TEST_F(RealCalendarTest, OutOfRangeNamesDateAndYears) {
   EXPECT_EQ(calendar_.IsWorkingDay(D(2026, 2, 29)).status().code(), StatusCode::kInvalidArgument);
 }
 
+// ParseTimestamp remembers the last valid date per thread; what it remembers must never let a
+// bad date or time through, and every field must still count.
+TEST(TimestampTest, ParsesEveryFieldAndRefusesBadDatesAfterGoodOnes) {
+  const int64_t day = 20'147;  // 2025-02-28
+  EXPECT_EQ(ParseTimestamp("2025-02-28T10:11:12.345Z")->unix_ms,
+            day * kMillisPerDay + 10 * 3'600'000 + 11 * 60'000 + 12'345);
+  EXPECT_EQ(ParseTimestamp("2025-02-28T00:00:00Z")->unix_ms, day * kMillisPerDay);
+  EXPECT_EQ(ParseTimestamp("2025-03-01T00:00:00.000Z")->unix_ms, (day + 1) * kMillisPerDay);
+  EXPECT_EQ(ParseTimestamp("2025-02-28T23:59:59.999Z")->unix_ms,
+            (day + 1) * kMillisPerDay - 1);  // back to a remembered day
+  EXPECT_EQ(ParseTimestamp("1969-12-31T23:59:59.000Z")->unix_ms, -1000);
+  EXPECT_EQ(ParseTimestamp("1969-12-31T00:00:00.000Z")->unix_ms, -kMillisPerDay);
+  EXPECT_EQ(ParseTimestamp("2024-02-29T00:00:00.000Z")->unix_ms, 19'782 * kMillisPerDay);
+  for (const char* bad : {
+           "2025-02-29T00:00:00.000Z",  // not a leap year, right after a good day
+           "2025-02-28T24:00:00.000Z", "2025-02-28T10:60:00.000Z", "2025-02-28T10:00:60.000Z",
+           "2025-02-28T10:00:00.00xZ", "2025-02-28T10:00:00,000Z", "2025-02-28t10:00:00.000Z",
+           "2025-02-28T10:00:00.000", "2025-02-2xT10:00:00.000Z", "2025-13-01T00:00:00.000Z",
+           "2025-02-28 10:00:00.000Z", "2025-02-28T10:00:00.0000Z", "2025-02-28T10:00Z", "",
+           "0000-01-01T00:00:00.000Z"}) {
+    EXPECT_FALSE(ParseTimestamp(bad).ok()) << bad;
+    Timestamp untouched{7};
+    EXPECT_FALSE(ParseTimestampInto(bad, &untouched)) << bad;
+  }
+  EXPECT_EQ(ParseTimestamp("2025-02-28T10:11:12.345Z")->unix_ms,
+            day * kMillisPerDay + 10 * 3'600'000 + 11 * 60'000 + 12'345);
+}
+
 TEST(WorkingCalendarTest, EmptyCalendarCoversNothing) {
   WorkingCalendar calendar;
   EXPECT_TRUE(calendar.years().empty());

@@ -224,6 +224,13 @@ TEST(EnvelopeTest, CanonicalDecodeLeavesEverythingElseToTheParser) {
   escaped.actor.outlet = "hall \"north\"";  // written with escapes
   EventEnvelope control = FullEnvelope();
   control.type = "Type\twith tab";
+  // Past the first eight bytes, where the scanner's strings are read a word at a time.
+  EventEnvelope late_escape = FullEnvelope();
+  late_escape.actor.outlet = "the north hall \"B\"";
+  EventEnvelope late_control = FullEnvelope();
+  late_control.actor.id = "officer-330106\x01-1";
+  EventEnvelope late_backslash = FullEnvelope();
+  late_backslash.stream = "case-33010620250904\\1";
   const std::string canonical = EncodeEnvelope(MinimalEnvelope());
   auto replaced = [&](std::string_view from, std::string_view to) {
     std::string bytes = canonical;
@@ -234,6 +241,9 @@ TEST(EnvelopeTest, CanonicalDecodeLeavesEverythingElseToTheParser) {
   const std::string declined[] = {
       EncodeEnvelope(escaped),
       EncodeEnvelope(control),
+      EncodeEnvelope(late_escape),
+      EncodeEnvelope(late_control),
+      EncodeEnvelope(late_backslash),
       replaced("\"position\":1", "\"position\":01"),        // not canonical, parser accepts
       replaced("\"position\":1", "\"position\":0"),         // out of range
       replaced("\"position\":1", "\"position\":1.0"),       // not an integer
@@ -257,6 +267,15 @@ TEST(EnvelopeTest, CanonicalDecodeLeavesEverythingElseToTheParser) {
   // The parser still takes the escaped forms, which the scanner left to it.
   EXPECT_EQ(DecodeEnvelope(declined[0]).value(), escaped);
   EXPECT_EQ(DecodeEnvelope(declined[1]).value(), control);
+  EXPECT_EQ(DecodeEnvelope(declined[2]).value(), late_escape);
+  EXPECT_EQ(DecodeEnvelope(declined[4]).value(), late_backslash);
+  // Long strings without escapes, UTF-8 included, stay on the fast path.
+  EventEnvelope plain = FullEnvelope();
+  plain.actor.outlet = "杭州市西湖区行政服务中心一楼大厅 window 12";
+  plain.stream = "case-330106202509040001512345678";
+  const std::string plain_bytes = EncodeEnvelope(plain);
+  ASSERT_TRUE(DecodeCanonicalEnvelopeInto(plain_bytes, &out)) << plain_bytes;
+  EXPECT_EQ(out, plain);
 }
 
 // The fast path's promise: whenever it accepts bytes whose data is one JSON object, the parser
