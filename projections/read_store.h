@@ -46,8 +46,9 @@ struct ReadStoreOptions {
   std::string path;                   // created when missing
   std::vector<std::string> families;  // projection families, created when missing
   size_t bulk_level0_files_max = kBulkLevel0FilesMax;  // tests set fewer
-  // False for a rebuild (`yiwang replay`): no compaction starts at open (the last load's, say)
-  // only to be dropped by the rebuild's Clear while it runs; SetBulk(false) turns it on.
+  // False for a rebuild (`yiwang replay`): the store opens in bulk mode's shape (no compaction,
+  // bulk memtables), so no compaction starts at open (the last load's, say) only to be dropped
+  // by the rebuild's Clear, and SetBulk(true) has nothing to change; SetBulk(false) ends it.
   bool compaction_at_open = true;
 };
 
