@@ -52,6 +52,7 @@ struct ReadStore::Impl {
   rocksdb::Options bulk_file_options;
   rocksdb::ColumnFamilyOptions family_options;  // Open's, for a family Clear makes again
   bool bulk = false;                            // SetBulk's last word
+  double memtable_bloom_ratio = 0;              // memtable_prefix_bloom_size_ratio out of bulk
   uint64_t ingested_files = 0;  // names the next bulk file
   size_t bulk_level0_files_max = kBulkLevel0FilesMax;
   std::atomic<bool> bulk_compacting{false};
@@ -277,6 +278,11 @@ Result<std::unique_ptr<ReadStore>> ReadStore::Open(const ReadStoreOptions& optio
   family_options.write_buffer_size =
       options.compaction_at_open ? kWriteBufferBytes : kBulkWriteBufferBytes;
   family_options.disable_auto_compactions = !options.compaction_at_open;
+  // Bulk mode has no memtable bloom filter: each memtable allocates and clears one sized by
+  // write_buffer_size (5 MiB of the 256), 13 of them in a replay (~50M instructions and 65 MiB
+  // of page faults at open), for memtables that ingested commits leave empty.
+  const double memtable_bloom_ratio = family_options.memtable_prefix_bloom_size_ratio;
+  if (!options.compaction_at_open) family_options.memtable_prefix_bloom_size_ratio = 0;
   // XXH3 block checksums: Debian's RocksDB computes CRC32C without the CPU instruction, which
   // cost replay more than compressing the blocks did.
   if (auto* table = family_options.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>()) {
@@ -288,6 +294,7 @@ Result<std::unique_ptr<ReadStore>> ReadStore::Open(const ReadStoreOptions& optio
   std::error_code ignored;
   std::filesystem::remove_all(options.path + "/" + std::string(kBulkDirectory), ignored);
   auto impl = std::make_unique<Impl>();
+  impl->memtable_bloom_ratio = memtable_bloom_ratio;
   impl->path = options.path;
   impl->bulk_level0_files_max = options.bulk_level0_files_max;
   impl->bulk_file_options = rocksdb::Options(db_options, family_options);
@@ -450,15 +457,18 @@ Status ReadStore::SetBulk(bool bulk) {
   if (bulk) impl_->bulk_compacting = false;
   impl_->bulk = bulk;
   const size_t write_buffer_size = bulk ? kBulkWriteBufferBytes : kWriteBufferBytes;
+  const double bloom_ratio = bulk ? 0 : impl_->memtable_bloom_ratio;
   const std::unordered_map<std::string, std::string> options = {
       {"disable_auto_compactions", bulk ? "true" : "false"},
       {"write_buffer_size", std::to_string(write_buffer_size)},
+      {"memtable_prefix_bloom_size_ratio", std::to_string(bloom_ratio)},
   };
   for (rocksdb::ColumnFamilyHandle* handle : impl_->Opened()) {
     // Each SetOptions rewrites and re-reads the OPTIONS file: ~13M instructions, 11 % of a
     // 100,000-event replay's when every call was made. A family already so is left alone.
     const rocksdb::Options current = impl_->db->GetOptions(handle);
-    if (current.disable_auto_compactions == bulk && current.write_buffer_size == write_buffer_size) {
+    if (current.disable_auto_compactions == bulk && current.write_buffer_size == write_buffer_size &&
+        current.memtable_prefix_bloom_size_ratio == bloom_ratio) {
       continue;
     }
     YIWANG_RETURN_IF_ERROR(FromRocks(impl_->db->SetOptions(handle, options), "set options"));
