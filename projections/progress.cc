@@ -51,17 +51,23 @@ std::string NoteOf(const Evaluated& event) { return "grade " + std::to_string(ev
 std::string NoteOf(const RectificationRecorded& event) { return event.note; }
 std::string NoteOf(const TripRecorded& event) { return event.purpose; }
 
+// Timeline entries a case's vector starts with: most cases end within this many events, so the
+// vector is allocated once instead of growing 1, 2, 4, 8, 16 (moving every entry each time).
+constexpr size_t kTimelineEntriesReserved = 12;
+
 void AppendTimeline(const EventEnvelope& event, const CaseEvent& data, ProgressRecord* record) {
-  TimelineEntry entry;
+  std::vector<TimelineEntry>& timeline = record->timeline;
+  if (timeline.size() >= kTimelineEntriesMax) {
+    timeline.erase(timeline.begin() + 1);  // keep the submission
+  }
+  if (timeline.capacity() == 0) timeline.reserve(kTimelineEntriesReserved);
+  // Built in place: no temporary entry whose four strings are moved.
+  TimelineEntry& entry = timeline.emplace_back();
   entry.type = event.type;
   entry.at = event.occurred_at;
   entry.actor_role = event.actor.role;
   entry.department = event.actor.department;
   entry.note = std::visit([](const auto& typed) { return NoteOf(typed); }, data);
-  if (record->timeline.size() >= kTimelineEntriesMax) {
-    record->timeline.erase(record->timeline.begin() + 1);  // keep the submission
-  }
-  record->timeline.push_back(std::move(entry));
 }
 
 }  // namespace
