@@ -66,15 +66,6 @@ void Decide(const WorkingCalendar& calendar, Row* row) {
   row->decision.immediate = *between <= 0;
 }
 
-// The typed data of a case event of type `Event`.
-template <typename Event>
-Result<const Event*> DataAs(const ProjectedEvent& event) {
-  const Event* data =
-      event.recorded == nullptr ? nullptr : std::get_if<Event>(&event.recorded->event);
-  if (data == nullptr) return DataLoss("case event of an unexpected type");
-  return data;
-}
-
 }  // namespace
 
 Dashboard::Dashboard(ReadStore* read_store, const WorkingCalendar* calendar)
@@ -212,57 +203,51 @@ void Submit(const CaseSubmitted& submitted, Timestamp at, Table* table, std::sha
 
 Status Dashboard::ApplyCase(const ProjectedEvent& projected) {
   const EventEnvelope& event = projected.envelope;
-  const std::optional<CaseStatus> next = dashboard_internal::StatusAfterType(event.type);
-  const std::string_view type = event.type;
-  const bool fact = type == "TripRecorded" || type == "Evaluated" ||
-                    type == "RectificationRecorded" || type == "DeadlineExtended";
+  // Dispatched on the decoded alternative: comparing the type name with up to ~20 names cost
+  // ~200 instructions an event.
+  const CaseEvent& data = projected.recorded->event;
+  const std::optional<CaseStatus> next = dashboard_internal::StatusAfterEvent(data);
+  const bool fact = std::holds_alternative<TripRecorded>(data) ||
+                    std::holds_alternative<Evaluated>(data) ||
+                    std::holds_alternative<RectificationRecorded>(data) ||
+                    std::holds_alternative<DeadlineExtended>(data);
   if (!next.has_value() && !fact) return Status::Ok();  // no figure depends on it
-  Result<Row*> found = PendingRow(projected, type == "CaseSubmitted");
+  Result<Row*> found = PendingRow(projected, std::holds_alternative<CaseSubmitted>(data));
   if (!found.ok()) return found.status();
   Row* row = *found;
   if (row == nullptr) return DataLoss("case event before CaseSubmitted in " + event.stream);
   if (event.version <= row->version) return Status::Ok();  // already folded
   row->version = event.version;
   const int64_t at = event.occurred_at.unix_ms;
-  if (type == "CaseSubmitted") {
-    Result<const CaseSubmitted*> submitted = DataAs<CaseSubmitted>(projected);
-    if (!submitted.ok()) return submitted.status();
-    Submit(**submitted, event.occurred_at, table_.get(), &mutex_, row);
-  } else if (type == "CaseAccepted") {
-    Result<const CaseAccepted*> accepted = DataAs<CaseAccepted>(projected);
-    if (!accepted.ok()) return accepted.status();
-    row->acceptance = **accepted;
+  if (const auto* submitted = std::get_if<CaseSubmitted>(&data)) {
+    Submit(*submitted, event.occurred_at, table_.get(), &mutex_, row);
+  } else if (const auto* accepted = std::get_if<CaseAccepted>(&data)) {
+    row->acceptance = *accepted;
     row->acceptance->acceptance_number.clear();
     row->accepted_at = at;
     row->comprehensive_window = row->acceptance->comprehensive_window;
     if (!event.actor.department.empty()) {
       row->department = InternDepartment(event.actor.department, table_.get(), &mutex_);
     }
-  } else if (type == "CaseTransferred") {
-    Result<const CaseTransferred*> transferred = DataAs<CaseTransferred>(projected);
-    if (!transferred.ok()) return transferred.status();
-    row->department = InternDepartment((*transferred)->department, table_.get(), &mutex_);
-  } else if (type == "DeadlineExtended") {
-    Result<const DeadlineExtended*> extended = DataAs<DeadlineExtended>(projected);
-    if (!extended.ok()) return extended.status();
-    row->extension_working_days += (*extended)->working_days;
-  } else if (type == "Evaluated") {
-    Result<const Evaluated*> evaluated = DataAs<Evaluated>(projected);
-    if (!evaluated.ok()) return evaluated.status();
-    row->grade = static_cast<int8_t>((*evaluated)->grade);
+  } else if (const auto* transferred = std::get_if<CaseTransferred>(&data)) {
+    row->department = InternDepartment(transferred->department, table_.get(), &mutex_);
+  } else if (const auto* extended = std::get_if<DeadlineExtended>(&data)) {
+    row->extension_working_days += extended->working_days;
+  } else if (const auto* evaluated = std::get_if<Evaluated>(&data)) {
+    row->grade = static_cast<int8_t>(evaluated->grade);
     row->evaluated_at = at;
-    if (!(*evaluated)->rectification_id.empty()) ++row->open_rectifications;
-  } else if (type == "RectificationRecorded") {
+    if (!evaluated->rectification_id.empty()) ++row->open_rectifications;
+  } else if (std::holds_alternative<RectificationRecorded>(data)) {
     if (row->open_rectifications > 0) --row->open_rectifications;
-  } else if (type == "TripRecorded") {
+  } else if (std::holds_alternative<TripRecorded>(data)) {
     ++row->trips;
-  } else if (type == "CaseWithdrawn") {
+  } else if (std::holds_alternative<CaseWithdrawn>(data)) {
     row->withdrawn_at = at;
-  } else if (type == "CaseClosed") {
+  } else if (std::holds_alternative<CaseClosed>(data)) {
     row->closed_at = at;
   }
   if (next.has_value()) MoveTo(*next, event.occurred_at, row);
-  if (type == "CaseApproved" || type == "CaseDenied") {
+  if (std::holds_alternative<CaseApproved>(data) || std::holds_alternative<CaseDenied>(data)) {
     row->decided_at = at;
     Decide(*calendar_, row);
   }

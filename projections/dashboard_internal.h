@@ -18,6 +18,7 @@
 #include "domain/calendar.h"
 #include "domain/case.h"
 #include "domain/catalog.h"
+#include "domain/events.h"
 #include "domain/status.h"
 #include "projections/dashboard.h"
 
@@ -175,6 +176,8 @@ Result<ItemFacts> DecodeItem(std::string_view bytes);
 // How an event type moves a case, without decoding its data: the status it leads to (nullopt:
 // unchanged). Mirrors domain StatusAfter; the projection tests hold the two together.
 std::optional<CaseStatus> StatusAfterType(std::string_view type);
+// The same for a decoded event, by its alternative (a table lookup, no name comparisons).
+std::optional<CaseStatus> StatusAfterEvent(const CaseEvent& event);
 
 // The domain's SLA input for a row: the fields ComputeSla reads. `scratch` is reused between
 // calls so that a scan allocates nothing per row.

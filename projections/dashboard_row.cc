@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <utility>
+#include <variant>
 
 #include "projections/dashboard_internal.h"
 #include "projections/internal/binary_codec.h"
@@ -171,6 +172,15 @@ std::optional<CaseStatus> StatusAfterType(std::string_view type) {
     if (name == type) return status;
   }
   return std::nullopt;
+}
+
+std::optional<CaseStatus> StatusAfterEvent(const CaseEvent& event) {
+  // StatusAfterType of every alternative's name, worked out once.
+  static const auto kByIndex = []<size_t... kIndex>(std::index_sequence<kIndex...>) {
+    return std::array<std::optional<CaseStatus>, sizeof...(kIndex)>{
+        StatusAfterType(EventTypeName(CaseEvent(std::in_place_index<kIndex>)))...};
+  }(std::make_index_sequence<std::variant_size_v<CaseEvent>>());
+  return kByIndex[event.index()];
 }
 
 Facts FactsOf(const Row& row) {

@@ -21,6 +21,8 @@ TEST(DashboardInternalTest, StatusByTypeAgreesWithTheDomain) {
       const std::optional<CaseStatus> table =
           projections::dashboard_internal::StatusAfterType(EventTypeName(event));
       EXPECT_EQ(table.value_or(before), domain) << EventTypeName(event);
+      EXPECT_EQ(projections::dashboard_internal::StatusAfterEvent(event), table)
+          << EventTypeName(event);
     }
   };
   [&]<size_t... kIndex>(std::index_sequence<kIndex...>) {
