@@ -19,7 +19,9 @@ constexpr char kCertificateSeparator = '\x01';
 constexpr size_t kCursorBytesMax = 64;
 
 std::string IndexKey(std::string_view id_number, char separator, std::string_view suffix) {
-  std::string key(id_number);
+  std::string key;
+  key.reserve(id_number.size() + 1 + suffix.size());
+  key.append(id_number);
   key.push_back(separator);
   key.append(suffix);
   return key;
@@ -188,8 +190,9 @@ Status ApplicantIndex::Apply(const ProjectedEvent& event, ReadBatch* batch) {
 
 Status ApplicantIndex::Flush(ReadBatch* batch) {
   return pending_.TryEach([batch](std::string_view case_number, const PendingCase& pending) {
-    return batch->Put(kApplicantsFamily, IndexKey(pending.id_number, kCaseSeparator, case_number),
-                      EncodeCase(pending.entry));
+    return batch->PutOwned(kApplicantsFamily,
+                           IndexKey(pending.id_number, kCaseSeparator, case_number),
+                           EncodeCase(pending.entry));
   });
 }
 

@@ -42,7 +42,7 @@ uint8_t DecisionBits(const Decision& decision) {
 }  // namespace
 
 std::string EncodeRow(const Row& row, const Table& table) {
-  Writer out;
+  Writer out(192 + 32 * row.pauses.size());
   out.U8(kRowFormat);
   out.U32(row.version);
   out.Str(table.item_codes.texts[row.item]);

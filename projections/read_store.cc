@@ -132,8 +132,8 @@ struct ReadBatch::Impl {
     if (!index.ok()) return index.status();
     return static_cast<uint8_t>(*index);
   }
-  Status Stage(std::string_view family, std::string_view key, std::string_view value,
-               bool deleted) {
+  // The entry of (family, key), made when missing; counts one operation.
+  Result<Entry*> Stage(std::string_view family, std::string_view key) {
     Result<uint8_t> index = Family(family);
     if (!index.ok()) return index.status();
     hash_index.Reserve(entries.size() + 1);
@@ -148,11 +148,8 @@ struct ReadBatch::Impl {
       entries.emplace_back(std::move(entry_key), Entry{});
       cell = internal::HashIndex::Cell{hash, static_cast<uint32_t>(entries.size())};
     }
-    Entry& entry = entries[cell.index_plus_one - 1].second;
-    entry.deleted = deleted;
-    entry.value.assign(value);
     ++operations;
-    return Status::Ok();
+    return &entries[cell.index_plus_one - 1].second;
   }
 };
 
@@ -224,11 +221,27 @@ ReadBatch::ReadBatch(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ReadBatch::~ReadBatch() = default;
 
 Status ReadBatch::Put(std::string_view family, std::string_view key, std::string_view value) {
-  return impl_->Stage(family, key, value, /*deleted=*/false);
+  Result<Impl::Entry*> entry = impl_->Stage(family, key);
+  if (!entry.ok()) return entry.status();
+  (*entry)->deleted = false;
+  (*entry)->value.assign(value);
+  return Status::Ok();
+}
+
+Status ReadBatch::PutOwned(std::string_view family, std::string_view key, std::string value) {
+  Result<Impl::Entry*> entry = impl_->Stage(family, key);
+  if (!entry.ok()) return entry.status();
+  (*entry)->deleted = false;
+  (*entry)->value = std::move(value);
+  return Status::Ok();
 }
 
 Status ReadBatch::Delete(std::string_view family, std::string_view key) {
-  return impl_->Stage(family, key, {}, /*deleted=*/true);
+  Result<Impl::Entry*> entry = impl_->Stage(family, key);
+  if (!entry.ok()) return entry.status();
+  (*entry)->deleted = true;
+  (*entry)->value.clear();
+  return Status::Ok();
 }
 
 Result<std::optional<std::string>> ReadBatch::Get(std::string_view family,
@@ -252,7 +265,9 @@ Result<std::optional<std::string>> ReadBatch::Get(std::string_view family,
 
 void ReadBatch::SetCheckpoint(std::string_view projection, uint64_t position) {
   // The checkpoints family is always opened (ReadStore::Open adds it).
-  (void)impl_->Stage(kCheckpointsFamily, projection, internal::BigEndian(position), false);
+  Result<Impl::Entry*> entry = impl_->Stage(kCheckpointsFamily, projection);
+  (*entry)->deleted = false;
+  (*entry)->value = internal::BigEndian(position);
 }
 
 void ReadBatch::ReadThrough(const ReadBatch* earlier) {
