@@ -115,7 +115,7 @@ struct ReadBatch::Impl {
   internal::HashIndex hash_index;  // of entries
 
   static uint64_t Hash(uint8_t family, std::string_view key) {
-    return std::hash<std::string_view>{}(key) + family * 0x9e3779b97f4a7c15ULL;
+    return internal::HashBytes(key) + family * 0x9e3779b97f4a7c15ULL;
   }
   static bool Matches(const std::string& entry_key, uint8_t family, std::string_view key) {
     return entry_key.size() == key.size() + 1 && static_cast<uint8_t>(entry_key[0]) == family &&

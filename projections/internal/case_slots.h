@@ -30,7 +30,7 @@ class CaseSlotter {
   // The case's slot: the next free number the first time the case is seen since Reset.
   uint32_t SlotOf(std::string_view case_number) {
     index_.Reserve(size() + 1);
-    const uint64_t hash = std::hash<std::string_view>{}(case_number);
+    const uint64_t hash = HashBytes(case_number);
     HashIndex::Cell& cell =
         index_.Probe(hash, [&](uint32_t slot) { return Key(slot) == case_number; });
     if (cell.index_plus_one == 0) {

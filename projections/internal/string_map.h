@@ -6,11 +6,13 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "projections/internal/hash_index.h"
+
 namespace yiwang::projections::internal {
 
 struct StringHash {
   using is_transparent = void;
-  size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  size_t operator()(std::string_view text) const { return HashBytes(text); }
 };
 
 template <typename Value>

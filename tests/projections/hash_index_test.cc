@@ -1,0 +1,52 @@
+// The hash behind the runner's case slots, a read batch's index and the projections' string maps.
+// The index probes linearly from `hash & mask`, so clustered low bits would turn lookups into
+// long scans: keys that differ only in their last digits (case numbers) must spread.
+#include "projections/internal/hash_index.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace yiwang::test {
+namespace {
+
+using projections::internal::HashBytes;
+
+TEST(HashBytesTest, SequentialCaseNumbersSpreadOverTheLowBits) {
+  constexpr size_t kKeys = 100'000;
+  constexpr size_t kCells = 1 << 16;
+  std::vector<int> load(kCells);
+  std::set<uint64_t> hashes;
+  for (size_t index = 0; index < kKeys; ++index) {
+    const std::string case_number = "33010620250904" + std::to_string(10'000'000 + index);
+    const uint64_t hash = HashBytes(case_number);
+    hashes.insert(hash);
+    ++load[hash & (kCells - 1)];
+  }
+  EXPECT_EQ(hashes.size(), kKeys);
+  // 100,000 keys in 65,536 cells: a uniform hash's fullest cell holds ~9; clustering far more.
+  EXPECT_LE(*std::max_element(load.begin(), load.end()), 12);
+}
+
+TEST(HashBytesTest, EveryByteAndTheLengthCount) {
+  const std::string base = "3301062025090400015";
+  std::set<uint64_t> hashes = {HashBytes(base)};
+  for (size_t at = 0; at < base.size(); ++at) {
+    std::string changed = base;
+    changed[at] = static_cast<char>(changed[at] ^ 1);
+    hashes.insert(HashBytes(changed));
+  }
+  EXPECT_EQ(hashes.size(), base.size() + 1);
+  // Short keys, the empty one and keys that differ only by trailing zero bytes.
+  const std::vector<std::string> short_keys = {"", std::string(1, '\0'), std::string(2, '\0'),
+                                               "a", "ab", "abcdefg", "abcdefgh", "abcdefghi"};
+  std::set<uint64_t> short_hashes;
+  for (const std::string& key : short_keys) short_hashes.insert(HashBytes(key));
+  EXPECT_EQ(short_hashes.size(), short_keys.size());
+}
+
+}  // namespace
+}  // namespace yiwang::test
