@@ -7,15 +7,47 @@
 namespace yiwang {
 namespace {
 
-bool ParseFixedDigits(std::string_view text, size_t offset, size_t count, int* out) {
-  if (offset + count > text.size()) return false;
+// `count` digits from text[offset] into *out; false when one is not a digit. The caller checked
+// the size.
+bool Digits(std::string_view text, size_t offset, size_t count, int* out) {
   int value = 0;
   for (size_t index = offset; index < offset + count; ++index) {
-    char digit = text[index];
-    if (digit < '0' || digit > '9') return false;
-    value = value * 10 + (digit - '0');
+    const unsigned digit = static_cast<unsigned char>(text[index]) - unsigned{'0'};
+    if (digit > 9) return false;
+    value = value * 10 + static_cast<int>(digit);
   }
   *out = value;
+  return true;
+}
+
+// The valid date "yyyy-mm-dd" at the start of `text` (at least 10 bytes).
+bool DateOf(std::string_view text, CivilDate* out) {
+  return text[4] == '-' && text[7] == '-' && Digits(text, 0, 4, &out->year) &&
+         Digits(text, 5, 2, &out->month) && Digits(text, 8, 2, &out->day) &&
+         IsValidDate(out->year, out->month, out->day);
+}
+
+// The days of "yyyy-mm-dd" at the start of `text` (at least 10 bytes), false when it is not a
+// valid date. The last date seen on this thread is remembered: a log's timestamps come in time
+// order, so replay and import parse the same day over and over (validating and converting it
+// was ~2 % of a replay).
+bool DaysOfDate(std::string_view text, int64_t* days) {
+  struct Remembered {
+    bool set = false;
+    char date[10] = {};
+    int64_t days = 0;
+  };
+  thread_local Remembered last;
+  if (last.set && std::memcmp(last.date, text.data(), sizeof(last.date)) == 0) {
+    *days = last.days;
+    return true;
+  }
+  CivilDate date;
+  if (!DateOf(text, &date)) return false;
+  *days = DaysFromCivil(date);
+  last.set = true;
+  std::memcpy(last.date, text.data(), sizeof(last.date));
+  last.days = *days;
   return true;
 }
 
@@ -83,56 +115,6 @@ std::string FormatTimestamp(Timestamp time) {
   return buffer;
 }
 
-namespace {
-
-// The digit at text[index] into *out, false when it is not one.
-inline bool Digit(std::string_view text, size_t index, int* out) {
-  const unsigned value = static_cast<unsigned char>(text[index]) - unsigned{'0'};
-  *out = static_cast<int>(value);
-  return value <= 9;
-}
-
-// `count` digits from text[offset]; the caller checked the size.
-inline bool Digits(std::string_view text, size_t offset, size_t count, int* out) {
-  int value = 0;
-  for (size_t index = offset; index < offset + count; ++index) {
-    int digit;
-    if (!Digit(text, index, &digit)) return false;
-    value = value * 10 + digit;
-  }
-  *out = value;
-  return true;
-}
-
-// The days of "yyyy-mm-dd" at the start of `text` (at least 10 bytes), false when it is not a
-// valid date. The last date seen on this thread is remembered: a log's timestamps come in time
-// order, so replay and import parse the same day over and over (validating and converting it
-// was ~2 % of a replay).
-bool DaysOfDate(std::string_view text, int64_t* days) {
-  struct Remembered {
-    bool set = false;
-    char date[10] = {};
-    int64_t days = 0;
-  };
-  thread_local Remembered last;
-  if (last.set && std::memcmp(last.date, text.data(), sizeof(last.date)) == 0) {
-    *days = last.days;
-    return true;
-  }
-  int year, month, day;
-  if (text[4] != '-' || text[7] != '-' || !Digits(text, 0, 4, &year) ||
-      !Digits(text, 5, 2, &month) || !Digits(text, 8, 2, &day) || !IsValidDate(year, month, day)) {
-    return false;
-  }
-  *days = DaysFromCivil(CivilDate{year, month, day});
-  last.set = true;
-  std::memcpy(last.date, text.data(), sizeof(last.date));
-  last.days = *days;
-  return true;
-}
-
-}  // namespace
-
 bool ParseTimestampInto(std::string_view text, Timestamp* out) {
   // yyyy-mm-ddThh:mm:ss[.mmm]Z
   if (text.size() != 24 && text.size() != 20) return false;
@@ -164,14 +146,12 @@ std::string FormatDate(CivilDate date) {
 }
 
 Result<CivilDate> ParseDate(std::string_view text) {
-  int year, month, day;
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-' ||
-      !ParseFixedDigits(text, 0, 4, &year) || !ParseFixedDigits(text, 5, 2, &month) ||
-      !ParseFixedDigits(text, 8, 2, &day) || !IsValidDate(year, month, day)) {
+  CivilDate date;
+  if (text.size() != 10 || !DateOf(text, &date)) {
     return InvalidArgument("expected a date like 2026-11-27, got '" +
                            std::string(text.substr(0, 40)) + "'");
   }
-  return CivilDate{year, month, day};
+  return date;
 }
 
 CivilDate LocalDateOf(Timestamp time) {
