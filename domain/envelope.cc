@@ -443,38 +443,38 @@ bool DecodeCanonicalEnvelopeInto(std::string_view bytes, EventEnvelope* out) {
   out->type.assign(type);
   out->schema = static_cast<uint32_t>(schema);
   // The actor's members in the canonical order, each present only when not empty. Each key is
-  // written with its quotes, colon and the value's opening quote.
+  // written with its quotes, colon and the value's opening quote. False: not canonical.
   bool first = true;
-  bool ok = true;
   auto actor = [&](const auto& key, std::string* target) {
     std::string_view value;
-    if (!ok || !scan.Key(!first, key)) {
+    if (!scan.Key(!first, key)) {
       target->clear();
-      return;
+      return true;
     }
-    ok = scan.String(&value);
-    target->assign(value);
     first = false;
+    if (!scan.String(&value)) return false;
+    target->assign(value);
+    return true;
   };
-  actor("\"id\":\"", &out->actor.id);
-  actor("\"role\":\"", &out->actor.role);
-  actor("\"department\":\"", &out->actor.department);
-  actor("\"channel\":\"", &out->actor.channel);
-  actor("\"outlet\":\"", &out->actor.outlet);
-  if (!ok || !scan.Literal("}")) return false;
   auto optional = [&](const auto& key, std::string* target) {
     std::string_view value;
-    if (!ok || !scan.Literal(key)) {
+    if (!scan.Literal(key)) {
       target->clear();
-      return;
+      return true;
     }
-    ok = scan.String(&value);
+    if (!scan.String(&value)) return false;
     target->assign(value);
+    return true;
   };
-  optional(",\"correlation_id\":\"", &out->correlation_id);
-  optional(",\"causation_id\":\"", &out->causation_id);
-  optional(",\"idempotency_key\":\"", &out->idempotency_key);
-  if (!ok) return false;
+  if (!actor("\"id\":\"", &out->actor.id) || !actor("\"role\":\"", &out->actor.role) ||
+      !actor("\"department\":\"", &out->actor.department) ||
+      !actor("\"channel\":\"", &out->actor.channel) ||
+      !actor("\"outlet\":\"", &out->actor.outlet) || !scan.Literal("}") ||
+      !optional(",\"correlation_id\":\"", &out->correlation_id) ||
+      !optional(",\"causation_id\":\"", &out->causation_id) ||
+      !optional(",\"idempotency_key\":\"", &out->idempotency_key)) {
+    return false;
+  }
   if (!scan.Literal(",\"data\":")) return false;
   // Everything before the data is what the scanner checked; its strings must be UTF-8, as a
   // JSON parser would require.
