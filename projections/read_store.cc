@@ -266,6 +266,7 @@ Result<std::optional<std::string>> ReadBatch::Get(std::string_view family,
 void ReadBatch::SetCheckpoint(std::string_view projection, uint64_t position) {
   // The checkpoints family is always opened (ReadStore::Open adds it).
   Result<Impl::Entry*> entry = impl_->Stage(kCheckpointsFamily, projection);
+  if (!entry.ok()) return;
   (*entry)->deleted = false;
   (*entry)->value = internal::BigEndian(position);
 }
