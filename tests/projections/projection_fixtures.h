@@ -30,6 +30,10 @@ class CaseLogStore {
   }
 
   EventStore& store() { return *store_; }
+  // The log's directory; Close lets a test change its RocksDB behind the store's back.
+  std::string LogPath() const { return dir_.Sub("events"); }
+  void Close() { store_.reset(); }
+  void Reopen() { store_ = testing::OpenStore(LogPath()); }
   const WorkingCalendar& calendar() const { return calendar_; }
   std::string Path(const std::string& name) const { return dir_.Sub(name); }
 

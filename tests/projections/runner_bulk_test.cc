@@ -1,6 +1,7 @@
 // The runner's Flush hook and its replay mode (runner_bulk.cc): projections split between
 // applying threads, one atomic commit per batch, errors that stop every thread.
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 
 #include <string>
 
@@ -159,6 +160,60 @@ TEST(RunnerBulkTest, AFailureInOneGroupStopsEveryGroupAndCommitsNothing) {
   // Replay hands a flushed batch over (Committed) before it is written; the failure then
   // discards what the projection kept.
   EXPECT_GE(healthy.discards, 1);
+}
+
+// Replaces the stored bytes of the event at `position` in the log at `path` (closed).
+void OverwriteStoredEvent(const std::string& path, uint64_t position, const std::string& bytes) {
+  std::vector<std::string> names;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const std::string& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, families, &handles, &db).ok());
+  std::string key;  // the log's key: the position, big-endian
+  for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>(position >> shift));
+  for (size_t index = 0; index < names.size(); ++index) {
+    if (names[index] != "events") continue;
+    std::string value;
+    EXPECT_TRUE(db->Get(rocksdb::ReadOptions(), handles[index], key, &value).ok());
+    EXPECT_TRUE(db->Put(rocksdb::WriteOptions(), handles[index], key, bytes).ok());
+  }
+  for (rocksdb::ColumnFamilyHandle* handle : handles) {
+    EXPECT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
+  }
+  delete db;
+}
+
+// The decoder meets an event that is not JSON: replay stops with kDataLoss naming it, every
+// group stops, and the batches before it stay committed (the events of its chunk before it were
+// applied).
+TEST(RunnerBulkTest, AnEventThatDoesNotDecodeStopsReplayAndKeepsTheBatchesBeforeIt) {
+  CaseLogStore log;
+  RunCases(&log, 6);
+  const uint64_t head = log.store().HeadPosition();
+  const uint64_t bad = head - 2;
+  log.Close();
+  OverwriteStoredEvent(log.LogPath(), bad, "{not json");
+  log.Reopen();
+  std::unique_ptr<ReadStore> store = OpenStore(log.Path("read"));
+  BufferingProjection first("first"), second("second");
+  auto runner = ProjectionRunner::Create(&log.store(), store.get(), {&first, &second});
+  ASSERT_TRUE(runner.ok());
+  CatchUpOptions options;
+  options.bulk = true;
+  options.batch_events = 4;
+  Status status = (*runner)->CatchUp(options);
+  EXPECT_EQ(status.code(), StatusCode::kDataLoss) << status.ToString();
+  EXPECT_NE(status.message().find("event " + std::to_string(bad)), std::string::npos)
+      << status.ToString();
+  const uint64_t kept = (bad - 1) / 4 * 4;  // the last batch boundary before the bad event
+  ASSERT_GT(kept, 0u);
+  EXPECT_EQ((*runner)->position(), kept);
+  for (const BufferingProjection* projection : {&first, &second}) {
+    EXPECT_EQ(*store->Checkpoint(projection->name()), kept) << projection->name();
+    EXPECT_EQ(Stored(*store, std::string(projection->name())), kept) << projection->name();
+  }
 }
 
 TEST(RunnerBulkTest, AFailedFlushDropsTheBatchAndNamesTheProjection) {
