@@ -479,36 +479,45 @@ Result<CaseEvent> DecodeAlternative(size_t index, const Nodes& nodes) {
   }
 }
 
-// The index of `type` among CaseEvent's alternatives. Looked up for every decoded event, so the
-// names sit in a small open-addressing table: the hash only picks where to start comparing.
-std::optional<size_t> EventTypeIndex(std::string_view type) {
-  constexpr size_t kSlots = 64;
-  static_assert(std::variant_size_v<CaseEvent> < kSlots / 2, "keep probe sequences short");
-  struct Slot {
-    std::string_view name;  // empty: a free slot
-    size_t index = 0;
+// The names of CaseEvent's alternatives in a small open-addressing table: the hash only picks
+// where to start comparing. Built once at start-up, not as a function-local static: the guard
+// check and an optional<size_t> return (a byte stored, then read back as a word) had made this
+// lookup, made twice for every replayed event, the decoder thread's costliest function in perf.
+constexpr size_t kEventTypeSlots = 64;
+static_assert(std::variant_size_v<CaseEvent> < kEventTypeSlots / 2, "keep probe sequences short");
+
+struct EventTypeSlot {
+  std::string_view name;  // empty: a free slot
+  int index = 0;
+};
+
+constexpr size_t EventTypeHash(std::string_view name) {
+  const size_t middle = name.empty() ? 0 : static_cast<unsigned char>(name[name.size() / 2]);
+  return (name.size() * 31 + middle) % kEventTypeSlots;
+}
+
+template <size_t... I>
+std::array<EventTypeSlot, kEventTypeSlots> EventTypeTable(std::index_sequence<I...>) {
+  std::array<EventTypeSlot, kEventTypeSlots> table{};
+  auto insert = [&table](std::string_view name, int index) {
+    size_t slot = EventTypeHash(name);
+    while (!table[slot].name.empty()) slot = (slot + 1) % kEventTypeSlots;
+    table[slot] = EventTypeSlot{name, index};
   };
-  constexpr auto kHash = [](std::string_view name) {
-    const size_t middle = name.empty() ? 0 : static_cast<unsigned char>(name[name.size() / 2]);
-    return (name.size() * 31 + middle) % kSlots;
-  };
-  static const std::array<Slot, kSlots> kTable = [&kHash] {
-    std::array<Slot, kSlots> table{};
-    auto insert = [&](std::string_view name, size_t index) {
-      size_t slot = kHash(name);
-      while (!table[slot].name.empty()) slot = (slot + 1) % kSlots;
-      table[slot] = Slot{name, index};
-    };
-    auto insert_all = [&]<size_t... I>(std::index_sequence<I...>) {
-      (insert(EventTypeName(CaseEvent(std::in_place_index<I>)), I), ...);
-    };
-    insert_all(std::make_index_sequence<std::variant_size_v<CaseEvent>>());
-    return table;
-  }();
-  for (size_t slot = kHash(type); !kTable[slot].name.empty(); slot = (slot + 1) % kSlots) {
-    if (kTable[slot].name == type) return kTable[slot].index;
+  (insert(EventTypeName(CaseEvent(std::in_place_index<I>)), static_cast<int>(I)), ...);
+  return table;
+}
+
+const std::array<EventTypeSlot, kEventTypeSlots> kEventTypes =
+    EventTypeTable(std::make_index_sequence<std::variant_size_v<CaseEvent>>());
+
+// The index of `type` among CaseEvent's alternatives; -1 when it is none of them.
+int EventTypeIndex(std::string_view type) {
+  for (size_t slot = EventTypeHash(type); !kEventTypes[slot].name.empty();
+       slot = (slot + 1) % kEventTypeSlots) {
+    if (kEventTypes[slot].name == type) return kEventTypes[slot].index;
   }
-  return std::nullopt;
+  return -1;
 }
 
 // Parses `data_json` into this thread's node array (nodes[0] is the root object). The nodes are
@@ -538,12 +547,12 @@ Result<const Nodes*> ParseData(std::string_view data_json) {
 }  // namespace
 
 // Asked for every event the runner reads: the hash table, not a scan of the names.
-bool IsCaseEventType(std::string_view type) { return EventTypeIndex(type).has_value(); }
+bool IsCaseEventType(std::string_view type) { return EventTypeIndex(type) >= 0; }
 
 Result<CaseEvent> DecodeEventData(std::string_view type, uint32_t schema,
                                   std::string_view data_json) {
-  std::optional<size_t> index = EventTypeIndex(type);
-  if (!index.has_value()) {
+  const int index = EventTypeIndex(type);
+  if (index < 0) {
     return InvalidArgument(
                "unknown event type '" + std::string(type.substr(0, kEventIdBytesMax)) + "'", "type")
         .WithReason("unknown_event_type");
@@ -558,7 +567,7 @@ Result<CaseEvent> DecodeEventData(std::string_view type, uint32_t schema,
   }
   Result<const Nodes*> nodes = ParseData(data_json);
   if (!nodes.ok()) return nodes.status();
-  return DecodeAlternative(*index, **nodes);
+  return DecodeAlternative(static_cast<size_t>(index), **nodes);
 }
 
 }  // namespace yiwang
