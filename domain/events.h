@@ -225,6 +225,15 @@ std::string EncodeEventData(const CaseEvent& event);
 // crashes, whatever the bytes.
 Result<CaseEvent> DecodeEventData(std::string_view type, uint32_t schema,
                                   std::string_view data_json);
+// DecodeEventData's fast path, which it takes first: true, with the event in `out`, when
+// `data_json` has the shape EncodeEventData writes (its members in its order, no whitespace, no
+// escapes) and is within every limit; false otherwise, and then DecodeEventData parses it. When
+// it is true, DecodeEventDataWithParser decodes the same event: the tests hold the two to that.
+bool DecodeCanonicalEventData(std::string_view type, uint32_t schema, std::string_view data_json,
+                              CaseEvent* out);
+// DecodeEventData without the fast path: simdjson and the member-by-member checks, for any JSON.
+Result<CaseEvent> DecodeEventDataWithParser(std::string_view type, uint32_t schema,
+                                            std::string_view data_json);
 
 // A stored event as the aggregate folds it.
 struct RecordedCaseEvent {

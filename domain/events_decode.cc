@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "domain/events.h"
+#include "domain/internal/canonical_scanner.h"
 #include "domain/internal/padded_copy.h"
 
 namespace yiwang {
@@ -305,8 +306,148 @@ class Members {
   std::bitset<kDataMembersMax> taken_;  // by member ordinal; parsing allows at most this many
 };
 
-template <typename Enum>
-Status TakeEnum(Members& members, std::string_view key,
+
+// The members of one object of event data exactly as EncodeEventData writes it, read in the
+// order the Decode overloads ask for them, which is the order Encode writes them: DecodeEventData's
+// fast path. Anything else (another order, whitespace, an escape, a sign, a limit exceeded, an
+// unknown member) fails, and DecodeEventData then decodes the data with the parser and Members,
+// which accept valid JSON in any member order and name what is wrong. So only the successes of
+// this reader must agree with Members: every check Members makes is made here too.
+class CanonicalMembers {
+ public:
+  explicit CanonicalMembers(internal::CanonicalScanner* scan) : scan_(scan) {}
+  Status String(std::string_view key, size_t bytes_max, std::string* out) {
+    std::string_view text;
+    if (!Text(key, &text) || text.size() > bytes_max) return NotCanonical();
+    out->assign(text);
+    return Status::Ok();
+  }
+  Status OptionalString(std::string_view key, size_t bytes_max, std::string* out) {
+    return Has(key) ? String(key, bytes_max, out) : Status::Ok();
+  }
+  Status Int(std::string_view key, int min, int max, int* out) {
+    uint64_t value = 0;
+    if (max < 0 || !Member(key) || !scan_->Unsigned(&value) ||
+        value > static_cast<uint64_t>(max) || static_cast<int64_t>(value) < min) {
+      return NotCanonical();
+    }
+    *out = static_cast<int>(value);
+    return Status::Ok();
+  }
+  Status Bool(std::string_view key, bool* out) {
+    if (!Member(key)) return NotCanonical();
+    if (scan_->Literal("true")) {
+      *out = true;
+    } else if (scan_->Literal("false")) {
+      *out = false;
+    } else {
+      return NotCanonical();
+    }
+    return Status::Ok();
+  }
+  Status Date(std::string_view key, CivilDate* out) {
+    std::string_view text;
+    if (!Text(key, &text)) return NotCanonical();
+    return ConvertDate(text, out);
+  }
+  Status OptionalDate(std::string_view key, std::optional<CivilDate>* out) {
+    if (!Has(key)) return Status::Ok();
+    std::string_view text;
+    if (!Text(key, &text)) return NotCanonical();
+    if (text.empty()) return Status::Ok();
+    CivilDate date;
+    YIWANG_RETURN_IF_ERROR(ConvertDate(text, &date));
+    *out = date;
+    return Status::Ok();
+  }
+  Status Time(std::string_view key, Timestamp* out) {
+    std::string_view text;
+    if (!Text(key, &text) || text.size() > kEventIdBytesMax || !ParseTimestampInto(text, out)) {
+      return NotCanonical();
+    }
+    return Status::Ok();
+  }
+  Status StringList(std::string_view key, size_t items_max, size_t bytes_max,
+                    std::vector<std::string>* out) {
+    if (!Member(key) || !scan_->Char('[')) return NotCanonical();
+    if (scan_->Char(']')) return Status::Ok();
+    size_t items = 0;
+    do {
+      std::string_view text;
+      if (++items > std::min(items_max, kDataMembersMax) || !scan_->Char('"') ||
+          !scan_->String(&text) || text.size() > bytes_max) {
+        return NotCanonical();
+      }
+      out->emplace_back(text);
+    } while (scan_->Char(','));
+    return scan_->Char(']') ? Status::Ok() : NotCanonical();
+  }
+  // `"key":{`: a nested object, whose members a Nested() reader takes, up to its Finish.
+  Status Enter(std::string_view key) {
+    return Member(key) && scan_->Char('{') ? Status::Ok() : NotCanonical();
+  }
+  CanonicalMembers Nested() const { return CanonicalMembers(scan_); }
+  // The members of an object of strings (CaseSubmitted.form), in increasing key order as
+  // JsonWriter writes a std::map, up to the object's end.
+  Status StringPairs(size_t pairs_max, size_t key_bytes_max, size_t value_bytes_max,
+                     std::map<std::string, std::string>* out) {
+    if (scan_->Char('}')) return Status::Ok();
+    std::string_view last;
+    size_t pairs = 0;
+    do {
+      std::string_view key, value;
+      if (++pairs > std::min(pairs_max, kDataMembersMax) || !scan_->Char('"') ||
+          !scan_->String(&key) || key.empty() || key.size() > key_bytes_max ||
+          (pairs > 1 && key <= last) || !scan_->Char(':') || !scan_->Char('"') ||
+          !scan_->String(&value) || value.size() > value_bytes_max) {
+        return NotCanonical();
+      }
+      out->emplace_hint(out->end(), key, value);
+      last = key;
+    } while (scan_->Char(','));
+    return scan_->Char('}') ? Status::Ok() : NotCanonical();
+  }
+  // The end of this object: nothing is left that no decoder took.
+  Status Finish() { return scan_->Char('}') ? Status::Ok() : NotCanonical(); }
+  std::string Path(std::string_view key) const { return std::string(key); }
+
+ private:
+  static Status NotCanonical() { return Bad("not in canonical form", ""); }
+  // `,"key":` (no comma before the first member), consumed only when it is next.
+  bool Member(std::string_view key) {
+    const size_t begin = scan_->at();
+    if ((!first_ && !scan_->Char(',')) || !scan_->Name(key)) {
+      scan_->Seek(begin);
+      return false;
+    }
+    first_ = false;
+    return true;
+  }
+  bool Has(std::string_view key) {
+    const size_t begin = scan_->at();
+    const bool first = first_;
+    const bool found = Member(key);
+    scan_->Seek(begin);
+    first_ = first;
+    return found;
+  }
+  bool Text(std::string_view key, std::string_view* out) {
+    return Member(key) && scan_->Char('"') && scan_->String(out);
+  }
+  static Status ConvertDate(std::string_view text, CivilDate* out) {
+    if (text.size() > kEventIdBytesMax) return NotCanonical();
+    Result<CivilDate> parsed = ParseDate(text);
+    if (!parsed.ok()) return NotCanonical();
+    *out = *parsed;
+    return Status::Ok();
+  }
+
+  internal::CanonicalScanner* scan_;
+  bool first_ = true;  // no member read yet: the next one has no comma before it
+};
+
+template <typename M, typename Enum>
+Status TakeEnum(M& members, std::string_view key,
                 std::optional<Enum> (*parse)(std::string_view), Enum* out) {
   std::string text;
   YIWANG_RETURN_IF_ERROR(members.String(key, kEventIdBytesMax, &text));
@@ -346,8 +487,24 @@ Status DecodeForm(Members& members, std::map<std::string, std::string>* out) {
   });
 }
 
+Status DecodeApplicant(CanonicalMembers& members, Applicant* out) {
+  YIWANG_RETURN_IF_ERROR(members.Enter("applicant"));
+  CanonicalMembers applicant = members.Nested();
+  YIWANG_RETURN_IF_ERROR(applicant.String("id_number", kEventIdBytesMax, &out->id_number));
+  YIWANG_RETURN_IF_ERROR(applicant.String("name", kEventNameBytesMax, &out->name));
+  YIWANG_RETURN_IF_ERROR(applicant.OptionalString("phone", kEventNameBytesMax, &out->phone));
+  YIWANG_RETURN_IF_ERROR(applicant.OptionalString("address", kEventTextBytesMax, &out->address));
+  return applicant.Finish();
+}
+
+Status DecodeForm(CanonicalMembers& members, std::map<std::string, std::string>* out) {
+  YIWANG_RETURN_IF_ERROR(members.Enter("form"));
+  return members.Nested().StringPairs(kFormFieldsMax, kEventIdBytesMax, kFormValueBytesMax, out);
+}
+
 // One Decode overload per event type: the schema-1 layout written by events.cc.
-Status Decode(Members& m, CaseSubmitted* out) {
+template <typename M>
+Status Decode(M& m, CaseSubmitted* out) {
   YIWANG_RETURN_IF_ERROR(m.String("case_number", kEventIdBytesMax, &out->case_number));
   YIWANG_RETURN_IF_ERROR(m.String("query_code_hash", kEventNameBytesMax, &out->query_code_hash));
   YIWANG_RETURN_IF_ERROR(m.String("service_code", kEventIdBytesMax, &out->service_code));
@@ -358,16 +515,19 @@ Status Decode(Members& m, CaseSubmitted* out) {
       m.StringList("materials", kEventListItemsMax, kEventNameBytesMax, &out->materials));
   return DecodeForm(m, &out->form);
 }
-Status Decode(Members& m, MaterialsRequested* out) {
+template <typename M>
+Status Decode(M& m, MaterialsRequested* out) {
   YIWANG_RETURN_IF_ERROR(
       m.StringList("missing", kEventListItemsMax, kEventNameBytesMax, &out->missing));
   YIWANG_RETURN_IF_ERROR(m.OptionalString("note", kEventTextBytesMax, &out->note));
   return m.Date("due", &out->due);
 }
-Status Decode(Members& m, MaterialsSupplemented* out) {
+template <typename M>
+Status Decode(M& m, MaterialsSupplemented* out) {
   return m.StringList("materials", kEventListItemsMax, kEventNameBytesMax, &out->materials);
 }
-Status Decode(Members& m, CaseAccepted* out) {
+template <typename M>
+Status Decode(M& m, CaseAccepted* out) {
   YIWANG_RETURN_IF_ERROR(m.String("acceptance_number", kEventIdBytesMax, &out->acceptance_number));
   YIWANG_RETURN_IF_ERROR(m.Int("promised_days", 0, kEventDaysMax, &out->promised_days));
   YIWANG_RETURN_IF_ERROR(m.Int("legal_days", 0, kEventDaysMax, &out->legal_days));
@@ -377,39 +537,50 @@ Status Decode(Members& m, CaseAccepted* out) {
   YIWANG_RETURN_IF_ERROR(m.Date("deadline", &out->deadline));
   return m.Date("legal_deadline", &out->legal_deadline);
 }
-Status Decode(Members& m, CaseNotAccepted* out) {
+template <typename M>
+Status Decode(M& m, CaseNotAccepted* out) {
   return m.String("reason", kEventTextBytesMax, &out->reason);
 }
-Status Decode(Members& m, CaseTransferred* out) {
+template <typename M>
+Status Decode(M& m, CaseTransferred* out) {
   YIWANG_RETURN_IF_ERROR(m.String("department", kEventNameBytesMax, &out->department));
   return m.OptionalString("note", kEventTextBytesMax, &out->note);
 }
-Status Decode(Members&, ReviewStarted*) { return Status::Ok(); }
-Status Decode(Members& m, ReviewStepCompleted* out) {
+template <typename M>
+Status Decode(M&, ReviewStarted*) { return Status::Ok(); }
+template <typename M>
+Status Decode(M& m, ReviewStepCompleted* out) {
   YIWANG_RETURN_IF_ERROR(TakeEnum(m, "step", &ParseReviewStep, &out->step));
   YIWANG_RETURN_IF_ERROR(m.String("opinion", kEventTextBytesMax, &out->opinion));
   return m.OptionalString("note", kEventTextBytesMax, &out->note);
 }
-Status Decode(Members& m, SpecialProcedureStarted* out) {
+template <typename M>
+Status Decode(M& m, SpecialProcedureStarted* out) {
   YIWANG_RETURN_IF_ERROR(TakeEnum(m, "kind", &ParseSpecialProcedureKind, &out->kind));
   return m.String("reason", kEventTextBytesMax, &out->reason);
 }
-Status Decode(Members& m, CaseSuspended* out) {
+template <typename M>
+Status Decode(M& m, CaseSuspended* out) {
   return m.String("reason", kEventTextBytesMax, &out->reason);
 }
-Status Decode(Members&, CaseResumed*) { return Status::Ok(); }
-Status Decode(Members& m, DeadlineExtended* out) {
+template <typename M>
+Status Decode(M&, CaseResumed*) { return Status::Ok(); }
+template <typename M>
+Status Decode(M& m, DeadlineExtended* out) {
   YIWANG_RETURN_IF_ERROR(m.Int("working_days", 1, kExtensionWorkingDaysMax, &out->working_days));
   return m.String("reason", kEventTextBytesMax, &out->reason);
 }
-Status Decode(Members& m, CaseApproved* out) {
+template <typename M>
+Status Decode(M& m, CaseApproved* out) {
   return m.OptionalString("note", kEventTextBytesMax, &out->note);
 }
-Status Decode(Members& m, CaseDenied* out) {
+template <typename M>
+Status Decode(M& m, CaseDenied* out) {
   YIWANG_RETURN_IF_ERROR(m.String("reason", kEventTextBytesMax, &out->reason));
   return m.String("appeal_notice", kEventTextBytesMax, &out->appeal_notice);
 }
-Status Decode(Members& m, CertificateIssued* out) {
+template <typename M>
+Status Decode(M& m, CertificateIssued* out) {
   YIWANG_RETURN_IF_ERROR(m.String("certificate_id", kEventIdBytesMax, &out->certificate_id));
   YIWANG_RETURN_IF_ERROR(TakeEnum(m, "delivery", &ParseDelivery, &out->delivery));
   YIWANG_RETURN_IF_ERROR(
@@ -419,30 +590,37 @@ Status Decode(Members& m, CertificateIssued* out) {
   }
   return Status::Ok();
 }
-Status Decode(Members& m, CaseDelivered* out) {
+template <typename M>
+Status Decode(M& m, CaseDelivered* out) {
   return m.OptionalString("note", kEventTextBytesMax, &out->note);
 }
-Status Decode(Members& m, CaseWithdrawn* out) {
+template <typename M>
+Status Decode(M& m, CaseWithdrawn* out) {
   return m.OptionalString("reason", kEventTextBytesMax, &out->reason);
 }
-Status Decode(Members& m, CaseClosed* out) {
+template <typename M>
+Status Decode(M& m, CaseClosed* out) {
   YIWANG_RETURN_IF_ERROR(m.String("result_code", kEventIdBytesMax, &out->result_code));
   return m.OptionalString("reason", kEventTextBytesMax, &out->reason);
 }
-Status Decode(Members& m, SupervisionOrdered* out) {
+template <typename M>
+Status Decode(M& m, SupervisionOrdered* out) {
   YIWANG_RETURN_IF_ERROR(m.String("order_id", kEventIdBytesMax, &out->order_id));
   YIWANG_RETURN_IF_ERROR(m.String("note", kEventTextBytesMax, &out->note));
   return m.Date("due", &out->due);
 }
-Status Decode(Members& m, SupervisionAnswered* out) {
+template <typename M>
+Status Decode(M& m, SupervisionAnswered* out) {
   YIWANG_RETURN_IF_ERROR(m.String("order_id", kEventIdBytesMax, &out->order_id));
   return m.String("answer", kEventTextBytesMax, &out->answer);
 }
-Status Decode(Members& m, Consulted* out) {
+template <typename M>
+Status Decode(M& m, Consulted* out) {
   YIWANG_RETURN_IF_ERROR(m.String("question", kEventTextBytesMax, &out->question));
   return m.String("answer", kEventTextBytesMax, &out->answer);
 }
-Status Decode(Members& m, Evaluated* out) {
+template <typename M>
+Status Decode(M& m, Evaluated* out) {
   YIWANG_RETURN_IF_ERROR(m.Int("grade", kEvaluationGradeMin, kEvaluationGradeMax, &out->grade));
   YIWANG_RETURN_IF_ERROR(m.OptionalString("comment", kEventTextBytesMax, &out->comment));
   YIWANG_RETURN_IF_ERROR(
@@ -455,11 +633,13 @@ Status Decode(Members& m, Evaluated* out) {
   }
   return Status::Ok();
 }
-Status Decode(Members& m, RectificationRecorded* out) {
+template <typename M>
+Status Decode(M& m, RectificationRecorded* out) {
   YIWANG_RETURN_IF_ERROR(m.String("rectification_id", kEventIdBytesMax, &out->rectification_id));
   return m.String("note", kEventTextBytesMax, &out->note);
 }
-Status Decode(Members& m, TripRecorded* out) {
+template <typename M>
+Status Decode(M& m, TripRecorded* out) {
   YIWANG_RETURN_IF_ERROR(m.OptionalString("outlet", kEventIdBytesMax, &out->outlet));
   return m.String("purpose", kEventNameBytesMax, &out->purpose);
 }
@@ -477,6 +657,35 @@ Result<CaseEvent> DecodeAlternative(size_t index, const Nodes& nodes) {
   } else {
     return Internal("event type index out of range");
   }
+}
+
+// DecodeEventData's fast path: the alternative `index` from data exactly as EncodeEventData
+// writes it; false when the data is not so (then the parser decides).
+template <size_t I = 0>
+bool DecodeCanonicalAlternative(size_t index, std::string_view data_json, CaseEvent* out) {
+  if constexpr (I < std::variant_size_v<CaseEvent>) {
+    if (index != I) return DecodeCanonicalAlternative<I + 1>(index, data_json, out);
+    internal::CanonicalScanner scan(data_json);
+    if (!scan.Char('{')) return false;
+    CanonicalMembers members(&scan);
+    std::variant_alternative_t<I, CaseEvent> event;
+    if (!Decode(members, &event).ok() || !members.Finish().ok() || !scan.AtEnd()) return false;
+    out->template emplace<I>(std::move(event));
+    return true;
+  } else {
+    return false;
+  }
+}
+
+// The fast path's checks of the whole data, then its decode. The data must be UTF-8, as the
+// parser requires; the scanner refuses escapes, control bytes and whitespace by itself.
+bool DecodeCanonical(size_t index, std::string_view data_json, CaseEvent* out) {
+  if (data_json.size() > kEventBytesMax) return false;
+  if (!internal::IsAscii(data_json) &&
+      !simdjson::validate_utf8(data_json.data(), data_json.size())) {
+    return false;
+  }
+  return DecodeCanonicalAlternative(index, data_json, out);
 }
 
 // The names of CaseEvent's alternatives in a small open-addressing table: the hash only picks
@@ -549,8 +758,16 @@ Result<const Nodes*> ParseData(std::string_view data_json) {
 // Asked for every event the runner reads: the hash table, not a scan of the names.
 bool IsCaseEventType(std::string_view type) { return EventTypeIndex(type) >= 0; }
 
-Result<CaseEvent> DecodeEventData(std::string_view type, uint32_t schema,
-                                  std::string_view data_json) {
+bool DecodeCanonicalEventData(std::string_view type, uint32_t schema, std::string_view data_json,
+                              CaseEvent* out) {
+  const int index = EventTypeIndex(type);
+  return index >= 0 && schema == 1 && DecodeCanonical(static_cast<size_t>(index), data_json, out);
+}
+
+namespace {
+
+Result<CaseEvent> DecodeData(std::string_view type, uint32_t schema, std::string_view data_json,
+                         bool canonical_first) {
   const int index = EventTypeIndex(type);
   if (index < 0) {
     return InvalidArgument(
@@ -565,9 +782,25 @@ Result<CaseEvent> DecodeEventData(std::string_view type, uint32_t schema,
                            "schema")
         .WithReason("unsupported_schema");
   }
+  CaseEvent event;
+  if (canonical_first && DecodeCanonical(static_cast<size_t>(index), data_json, &event)) {
+    return event;
+  }
   Result<const Nodes*> nodes = ParseData(data_json);
   if (!nodes.ok()) return nodes.status();
   return DecodeAlternative(static_cast<size_t>(index), **nodes);
+}
+
+}  // namespace
+
+Result<CaseEvent> DecodeEventData(std::string_view type, uint32_t schema,
+                                  std::string_view data_json) {
+  return DecodeData(type, schema, data_json, /*canonical_first=*/true);
+}
+
+Result<CaseEvent> DecodeEventDataWithParser(std::string_view type, uint32_t schema,
+                                            std::string_view data_json) {
+  return DecodeData(type, schema, data_json, /*canonical_first=*/false);
 }
 
 }  // namespace yiwang

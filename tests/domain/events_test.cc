@@ -207,6 +207,7 @@ TEST(EventsTest, NonObjectsAndBrokenJsonAreErrors) {
 TEST(EventsTest, MutatedDataNeverCrashes) {
   std::mt19937 random(20261127);
   const std::string alphabet = "{}[]\":,0123456789abtrue\\ \x01\xe5";
+  int fast_decodes = 0;
   for (const CaseEvent& event : FullEvents()) {
     const std::string type(EventTypeName(event));
     const std::string data = EncodeEventData(event);
@@ -227,6 +228,15 @@ TEST(EventsTest, MutatedDataNeverCrashes) {
         }
       }
       Result<CaseEvent> decoded = DecodeEventData(type, 1, mutated);
+      // The fast path and the parser agree on whatever the fast path accepts.
+      CaseEvent fast;
+      if (DecodeCanonicalEventData(type, 1, mutated, &fast)) {
+        Result<CaseEvent> parsed = DecodeEventDataWithParser(type, 1, mutated);
+        ASSERT_TRUE(parsed.ok()) << mutated << ": " << parsed.status().ToString();
+        EXPECT_EQ(*parsed, fast) << mutated;
+        EXPECT_TRUE(decoded.ok());
+        ++fast_decodes;
+      }
       if (!decoded.ok()) {
         EXPECT_EQ(decoded.status().code(), StatusCode::kInvalidArgument);
         continue;
@@ -237,6 +247,78 @@ TEST(EventsTest, MutatedDataNeverCrashes) {
       EXPECT_EQ(*again, *decoded);
     }
   }
+  EXPECT_GT(fast_decodes, 100);  // edits inside strings keep the canonical shape
+}
+
+// The fast path (DecodeCanonicalEventData) takes every type's canonical bytes, and decodes
+// them to the event the parser decodes them to.
+TEST(EventsTest, EveryTypeTakesTheCanonicalPath) {
+  std::set<std::string_view> fast_types;
+  std::vector<CaseEvent> events = FullEvents();
+  for (CaseEvent& event : MinimalEvents()) events.push_back(std::move(event));
+  for (const CaseEvent& event : events) {
+    const std::string data = EncodeEventData(event);
+    SCOPED_TRACE(data);
+    CaseEvent fast;
+    if (data.find('\\') != std::string::npos) {  // escapes are the parser's
+      EXPECT_FALSE(DecodeCanonicalEventData(EventTypeName(event), 1, data, &fast));
+      continue;
+    }
+    ASSERT_TRUE(DecodeCanonicalEventData(EventTypeName(event), 1, data, &fast));
+    EXPECT_EQ(fast, event);
+    EXPECT_EQ(DecodeEventDataWithParser(EventTypeName(event), 1, data).value(), event);
+    fast_types.insert(EventTypeName(event));
+  }
+  EXPECT_EQ(fast_types.size(), std::variant_size_v<CaseEvent>);
+}
+
+// Valid data in another shape than the canonical one, and data beyond a limit: the fast path
+// declines, and DecodeEventData's answer is the parser's.
+TEST(EventsTest, NonCanonicalDataIsLeftToTheParser) {
+  const std::string long_reason = std::string(kEventTextBytesMax + 1, 'x');
+  const std::vector<std::pair<std::string_view, std::string>> inputs = {
+      {"CaseDenied", R"({"appeal_notice":"复议","reason":"不符合"})"},  // another order
+      {"CaseDenied", R"({ "reason":"不符合","appeal_notice":"复议"})"},  // whitespace
+      {"CaseSuspended", R"({"reason":"\u4e0d"})"},                       // an escape
+      {"CaseSuspended", R"({"reason":"x","reason":"y"})"},                // a duplicate
+      {"CaseSuspended", R"({"reason":"x","extra":true})"},                // an unknown member
+      {"CaseSuspended", R"({"reason":")" + long_reason + R"("})"},        // too long
+      {"CaseSuspended", "{\"reason\":\"\xff\"}"},                     // not UTF-8
+      {"CaseSuspended", R"({"reason":"x"}garbage)"},
+      {"DeadlineExtended", R"({"working_days":-1,"reason":"x"})"},
+      {"DeadlineExtended", R"({"working_days":05,"reason":"x"})"},
+      {"DeadlineExtended", R"({"working_days":0,"reason":"x"})"},  // out of range
+      {"Evaluated", R"({"grade":1})"},                             // rectification missing
+      {"MaterialsRequested", R"({"missing":["a"],"due":"2026-02-30"})"},
+      {"CaseSubmitted",
+       R"({"case_number":"1","query_code_hash":"h","service_code":"GA","channel":"online",)"
+       R"("applicant":{"id_number":"x","name":"n"},"materials":[],"form":{"b":"2","a":"1"}})"},
+      {"CaseSubmitted",
+       R"({"case_number":"1","query_code_hash":"h","service_code":"GA","channel":"online",)"
+       R"("applicant":{"id_number":"x","name":"n","age":3},"materials":[],"form":{}})"},
+      {"CaseSubmitted",
+       R"({"case_number":"1","query_code_hash":"h","service_code":"GA","channel":"online",)"
+       R"("applicant":{"id_number":"x","name":"n"},"materials":[],"form":{"a":"1","a":"2"}})"},
+  };
+  for (const auto& [type, data] : inputs) {
+    SCOPED_TRACE(std::string(type) + " " + data);
+    CaseEvent fast;
+    EXPECT_FALSE(DecodeCanonicalEventData(type, 1, data, &fast));
+    Result<CaseEvent> decoded = DecodeEventData(type, 1, data);
+    Result<CaseEvent> parsed = DecodeEventDataWithParser(type, 1, data);
+    ASSERT_EQ(decoded.ok(), parsed.ok());
+    if (decoded.ok()) {
+      EXPECT_EQ(*decoded, *parsed);
+    } else {
+      EXPECT_EQ(decoded.status().ToString(), parsed.status().ToString());
+    }
+  }
+  // The first two and the escape and the unsorted form decode; the others are errors.
+  EXPECT_TRUE(DecodeEventData("CaseDenied", 1, inputs[1].second).ok());
+  EXPECT_TRUE(DecodeEventData("CaseSuspended", 1, inputs[2].second).ok());
+  EXPECT_TRUE(DecodeEventData("CaseSubmitted", 1, inputs[13].second).ok());
+  EXPECT_FALSE(DecodeEventData("CaseSuspended", 1, inputs[3].second).ok());
+  EXPECT_FALSE(DecodeEventData("CaseSubmitted", 1, inputs[15].second).ok());
 }
 
 TEST(EventsTest, EnumNamesRoundTrip) {
