@@ -225,6 +225,10 @@ std::string EncodeEventData(const CaseEvent& event);
 // crashes, whatever the bytes.
 Result<CaseEvent> DecodeEventData(std::string_view type, uint32_t schema,
                                   std::string_view data_json);
+// The same into `out`, which a replay reuses for every event (the typed event is not moved out
+// of a Result and again into its place). On an error `out` holds an unspecified event.
+Status DecodeEventDataInto(std::string_view type, uint32_t schema, std::string_view data_json,
+                           CaseEvent* out);
 // DecodeEventData's fast path, which it takes first: true, with the event in `out`, when
 // `data_json` has the shape EncodeEventData writes (its members in its order, no whitespace, no
 // escapes) and is within every limit; false otherwise, and then DecodeEventData parses it. When

@@ -18,17 +18,13 @@ namespace {
 // The typed data of a case event into out->recorded; false when it does not decode.
 bool DecodeCaseData(DecodedEvent* out, Status* error) {
   const EventEnvelope& event = out->envelope;
-  Result<CaseEvent> data = DecodeEventData(event.type, event.schema, event.data);
-  if (!data.ok()) {
-    *error = data.status();
-    return false;
-  }
   if (!out->recorded.has_value()) out->recorded.emplace();
+  *error = DecodeEventDataInto(event.type, event.schema, event.data, &out->recorded->event);
+  if (!error->ok()) return false;
   // Assigned member by member: the actor's strings keep their capacity.
   out->recorded->version = event.version;
   out->recorded->occurred_at = event.occurred_at;
   out->recorded->actor = event.actor;
-  out->recorded->event = std::move(data).value();
   return true;
 }
 
