@@ -168,7 +168,7 @@ Result<Row*> Dashboard::PendingRow(const ProjectedEvent& event, bool create) {
     return &pending_.Put(event, table_->rows[committed->second]);
   }
   if (!create) return static_cast<Row*>(nullptr);
-  return &pending_.Put(event, Row());
+  return &pending_.Emplace(event);
 }
 
 namespace {

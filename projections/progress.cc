@@ -81,7 +81,7 @@ Result<ProgressRecord*> Progress::Pending(const ProjectedEvent& event, bool subm
   // A case's first event has nothing stored before it: the runner applies each event after the
   // checkpoint once, and the checkpoint commits with the records (as ApplicantIndex relies on).
   // Not reading saves a store lookup per case, most of them misses, in a replay.
-  if (submitted) return &pending_.Put(event, ProgressRecord());
+  if (submitted) return &pending_.Emplace(event);
   Result<std::optional<std::string>> bytes =
       batch->Get(kProgressFamily, TaggedKey(kCaseKeyTag, event.case_number));
   if (!bytes.ok()) return bytes.status();

@@ -3,6 +3,8 @@
 // long scans: keys that differ only in their last digits (case numbers) must spread.
 #include "projections/internal/hash_index.h"
 
+#include "projections/internal/case_slots.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,6 +15,9 @@
 namespace yiwang::test {
 namespace {
 
+using projections::ProjectedEvent;
+using projections::internal::CaseSlotter;
+using projections::internal::CaseTable;
 using projections::internal::HashBytes;
 
 TEST(HashBytesTest, SequentialCaseNumbersSpreadOverTheLowBits) {
@@ -49,4 +54,31 @@ TEST(HashBytesTest, EveryByteAndTheLengthCount) {
 }
 
 }  // namespace
+// A batch's per-case table: Emplace builds a default value in place for a new case and resets
+// an existing one; values found by slot and by case number are the same objects, and stay put
+// while more cases come.
+TEST(CaseTableTest, EmplaceMakesOrResetsTheCaseValueInPlace) {
+  CaseSlotter slots;
+  CaseTable<std::string> table;
+  const EventEnvelope envelope;
+  auto event = [&](const std::string& number) {
+    return ProjectedEvent{envelope, nullptr, number, slots.SlotOf(number)};
+  };
+  const std::string first = "3301062025090400001";
+  std::string& value = table.Emplace(event(first));
+  EXPECT_EQ(value, "");
+  value = "accepted";
+  for (int index = 2; index < 2000; ++index) {
+    table.Emplace(event("33010620250904" + std::to_string(10'000 + index))) = "submitted";
+  }
+  EXPECT_EQ(table.size(), 1999u);
+  ASSERT_EQ(table.Find(event(first)), &value);  // not moved by the cases after it
+  EXPECT_EQ(value, "accepted");
+  // Without a slot (an event built outside the runner) the case is found by its number.
+  EXPECT_EQ(table.Find(ProjectedEvent{envelope, nullptr, first}), &value);
+  EXPECT_EQ(&table.Emplace(event(first)), &value);  // reset, in place
+  EXPECT_EQ(value, "");
+  EXPECT_EQ(table.size(), 1999u);
+}
+
 }  // namespace yiwang::test
