@@ -63,7 +63,8 @@ inline constexpr size_t kReplayChunksInFlightMax = 16;  // chunks between reader
 inline constexpr size_t kReplayApplyThreadsMax = 2;
 
 struct CatchUpOptions {
-  // Replay mode: reading and decoding on a second thread, big batches, no WAL, a flush at the end.
+  // Replay mode: reading and decoding on threads of their own, big batches, no WAL, a flush at
+  // the end (runner_bulk.cc).
   bool bulk = false;
   // Called on the calling thread after each commit: the position applied, the head caught up to.
   std::function<void(uint64_t position, uint64_t head)> progress;
@@ -177,7 +178,8 @@ class ProjectionRunner {
   // Discard() on an error (replay's threads do that themselves).
   Status CommitStaged(const std::vector<ReadBatch*>& batches, uint64_t last,
                       const ReadStore::CommitOptions& options, bool notify = true);
-  // Replay: a reader thread and one applying thread per group of projections (runner_bulk.cc).
+  // Replay: a reader thread, a decoder thread and one applying thread per group of projections
+  // (runner_bulk.cc).
   Status BulkCatchUp(const CatchUpOptions& options);
   void Fail(Status status);
 
