@@ -2,8 +2,10 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -66,6 +68,33 @@ inline std::unique_ptr<EventStore> OpenStore(const std::string& path,
   Result<std::unique_ptr<EventStore>> store = EventStore::Open(options);
   EXPECT_TRUE(store.ok()) << store.status().ToString();
   return store.ok() ? std::move(store).value() : nullptr;
+}
+
+// The log's key of `position` (eventstore/internal/keys.h): eight bytes, big-endian.
+inline std::string PositionKey(uint64_t position) {
+  std::string key;
+  for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>(position >> shift));
+  return key;
+}
+
+// Opens the closed store at `path` with RocksDB directly, runs `change` on the named family,
+// closes it: a change behind the store's back, for tests of what notices it.
+inline void TamperWith(const std::string& path, const std::string& family,
+                       const std::function<void(rocksdb::DB*, rocksdb::ColumnFamilyHandle*)>& change) {
+  std::vector<std::string> names;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const std::string& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, families, &handles, &db).ok());
+  for (size_t index = 0; index < names.size(); ++index) {
+    if (names[index] == family) change(db, handles[index]);
+  }
+  for (rocksdb::ColumnFamilyHandle* handle : handles) {
+    ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
+  }
+  delete db;
 }
 
 }  // namespace yiwang::testing

@@ -15,32 +15,10 @@ namespace {
 
 using testing::MakeRequest;
 using testing::OpenStore;
+using testing::PositionKey;
+using testing::TamperWith;
 using testing::TempDir;
 using namespace std::chrono_literals;
-
-std::string PositionKey(uint64_t position) {
-  std::string key;
-  for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>(position >> shift));
-  return key;
-}
-
-// Opens the store's RocksDB directly, runs `change` on the named family, closes it.
-void TamperWith(const std::string& path, const std::string& family,
-                const std::function<void(rocksdb::DB*, rocksdb::ColumnFamilyHandle*)>& change) {
-  std::vector<std::string> names;
-  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const std::string& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, families, &handles, &db).ok());
-  for (size_t index = 0; index < names.size(); ++index) {
-    if (names[index] == family) change(db, handles[index]);
-  }
-  for (rocksdb::ColumnFamilyHandle* handle : handles)
-    ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
-  delete db;
-}
 
 void FillLog(const std::string& path, int appends) {
   std::unique_ptr<EventStore> store = OpenStore(path);

@@ -162,29 +162,6 @@ TEST(RunnerBulkTest, AFailureInOneGroupStopsEveryGroupAndCommitsNothing) {
   EXPECT_GE(healthy.discards, 1);
 }
 
-// Replaces the stored bytes of the event at `position` in the log at `path` (closed).
-void OverwriteStoredEvent(const std::string& path, uint64_t position, const std::string& bytes) {
-  std::vector<std::string> names;
-  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const std::string& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, families, &handles, &db).ok());
-  std::string key;  // the log's key: the position, big-endian
-  for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>(position >> shift));
-  for (size_t index = 0; index < names.size(); ++index) {
-    if (names[index] != "events") continue;
-    std::string value;
-    EXPECT_TRUE(db->Get(rocksdb::ReadOptions(), handles[index], key, &value).ok());
-    EXPECT_TRUE(db->Put(rocksdb::WriteOptions(), handles[index], key, bytes).ok());
-  }
-  for (rocksdb::ColumnFamilyHandle* handle : handles) {
-    EXPECT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
-  }
-  delete db;
-}
-
 // The decoder meets an event that is not JSON: replay stops with kDataLoss naming it, every
 // group stops, and the batches before it stay committed (the events of its chunk before it were
 // applied).
@@ -194,7 +171,12 @@ TEST(RunnerBulkTest, AnEventThatDoesNotDecodeStopsReplayAndKeepsTheBatchesBefore
   const uint64_t head = log.store().HeadPosition();
   const uint64_t bad = head - 2;
   log.Close();
-  OverwriteStoredEvent(log.LogPath(), bad, "{not json");
+  testing::TamperWith(log.LogPath(), "events",
+                      [&](rocksdb::DB* db, rocksdb::ColumnFamilyHandle* events) {
+                        ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), events,
+                                            testing::PositionKey(bad), "{not json")
+                                        .ok());
+                      });
   log.Reopen();
   std::unique_ptr<ReadStore> store = OpenStore(log.Path("read"));
   BufferingProjection first("first"), second("second");
