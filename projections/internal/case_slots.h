@@ -84,22 +84,13 @@ class CaseTable {
   // Sets the case's value (an insert, or a replacement when the case is already here).
   Value& Put(const ProjectedEvent& event, Value value) {
     if (Value* existing = Find(event)) return *existing = std::move(value);
-    const uint32_t index = static_cast<uint32_t>(entries_.size());
-    entries_.push_back(Entry{std::string(event.case_number), std::move(value)});
-    Bind(event.case_slot, index);
-    if (by_number_active_) by_number_.emplace(entries_.back().case_number, index);
-    return entries_.back().value;
+    return Insert(event) = std::move(value);
   }
   // A default value for the case, built in place (a progress record is ~900 bytes: built
   // as a temporary and moved in, it was written three times).
   Value& Emplace(const ProjectedEvent& event) {
     if (Value* existing = Find(event)) return *existing = Value();
-    const uint32_t index = static_cast<uint32_t>(entries_.size());
-    Entry& entry = entries_.emplace_back();
-    entry.case_number.assign(event.case_number);
-    Bind(event.case_slot, index);
-    if (by_number_active_) by_number_.emplace(entry.case_number, index);
-    return entry.value;
+    return Insert(event);
   }
   // fn(case_number, value) for every case, in the order they were first touched.
   template <typename Fn>
@@ -132,6 +123,15 @@ class CaseTable {
     std::string case_number;
     Value value;
   };
+  // A new entry for a case Find did not find, its value default-built where it stays.
+  Value& Insert(const ProjectedEvent& event) {
+    const uint32_t index = static_cast<uint32_t>(entries_.size());
+    Entry& entry = entries_.emplace_back();
+    entry.case_number.assign(event.case_number);
+    Bind(event.case_slot, index);
+    if (by_number_active_) by_number_.emplace(entry.case_number, index);
+    return entry.value;
+  }
   void Bind(uint32_t slot, uint32_t index) {
     if (slot == kNoCaseSlot) return;
     if (slot >= by_slot_.size()) by_slot_.resize(std::max<size_t>(slot + 1, by_slot_.size() * 2));
