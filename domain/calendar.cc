@@ -190,6 +190,14 @@ Status WorkingCalendar::AddYear(std::string_view file_text) {
 
 bool WorkingCalendar::Covers(CivilDate date) const { return FindYear(date) != nullptr; }
 
+bool WorkingCalendar::CoversAhead(CivilDate today, int days) const {
+  const CivilDate last = AddDays(today, days);
+  for (int year = today.year; year <= last.year; ++year) {
+    if (!Covers(CivilDate{year, 1, 1})) return false;
+  }
+  return true;
+}
+
 std::vector<int> WorkingCalendar::years() const {
   std::vector<int> numbers;
   numbers.reserve(years_.size());

@@ -31,6 +31,9 @@ class WorkingCalendar {
   Status AddYear(std::string_view file_text);
 
   bool Covers(CivilDate date) const;
+  // Whether every day from `today` through `days` days later is covered: false is an operator's
+  // cue to load the next year before deadlines reach past the calendar and go uncomputed.
+  bool CoversAhead(CivilDate today, int days) const;
   // Sorted list of covered years.
   std::vector<int> years() const;
 

@@ -1,6 +1,7 @@
 #include "tools/node.h"
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <thread>
 
@@ -68,6 +69,13 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   Result<WorkingCalendar> calendar = LoadCalendar(options.calendar_dir);
   if (!calendar.ok()) return calendar.status();
   node->calendar_ = std::move(calendar).value();
+  const Timestamp now{std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count()};
+  if (std::string warning = CalendarEndWarning(node->calendar_, LocalDateOf(now));
+      !warning.empty()) {
+    api::LogWarning(warning);
+  }
 
   std::error_code directory_error;
   std::filesystem::create_directories(options.data_dir, directory_error);

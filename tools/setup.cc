@@ -54,6 +54,16 @@ Result<WorkingCalendar> LoadCalendar(const std::string& extra_dir) {
   return calendar;
 }
 
+std::string CalendarEndWarning(const WorkingCalendar& calendar, CivilDate today) {
+  if (calendar.CoversAhead(today, kCalendarWarningDays)) return {};
+  const std::vector<int> years = calendar.years();
+  const std::string last = years.empty() ? "no year" : std::to_string(years.back());
+  return "the working-day calendar ends with " + last + ", within " +
+         std::to_string(kCalendarWarningDays) +
+         " days: deadlines past it are not computed; add the next year's State Council holiday "
+         "notice as <year>.txt with --calendar-dir (format: domain/README.md)";
+}
+
 Result<api::TokenRegistry> LoadTokens(const std::string& auth_file, bool demo) {
   api::TokenRegistry tokens = api::TokenRegistry::Empty();
   if (!auth_file.empty()) {

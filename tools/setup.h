@@ -7,6 +7,7 @@
 
 #include "api/auth.h"
 #include "domain/calendar.h"
+#include "domain/time.h"
 #include "domain/status.h"
 #include "eventstore/event_store.h"
 
@@ -22,6 +23,10 @@ Result<Durability> ParseDurability(const std::string& text);
 // The built-in calendar years plus every <year>.txt in `extra_dir` (when not empty). A year in
 // both is an error: an operator's file must not silently replace the shipped notice.
 Result<WorkingCalendar> LoadCalendar(const std::string& extra_dir);
+// What an operator must hear when the calendar runs out within kCalendarWarningDays of `today`
+// (deadlines past its last year are not computed: the case shows no deadline); empty otherwise.
+inline constexpr int kCalendarWarningDays = 60;
+std::string CalendarEndWarning(const WorkingCalendar& calendar, CivilDate today);
 
 // Publishes each demo catalog item whose stream does not exist yet as a CatalogItemPublished
 // event (idempotent: a second start publishes nothing). Returns how many were published.

@@ -282,5 +282,21 @@ TEST(WorkingCalendarTest, RejectsAYearLoadedTwiceAndKeepsTheFirst) {
   EXPECT_EQ(calendar.years(), std::vector<int>{2026});
 }
 
+// The serve warning's test: the calendar must reach `days` ahead, through every year between.
+TEST(CalendarTest, CoversAheadNeedsEveryYearUpToTheHorizon) {
+  WorkingCalendar calendar;
+  ASSERT_TRUE(calendar.AddYear("year 2026\nsource test\n").ok());
+  EXPECT_TRUE(calendar.CoversAhead(CivilDate{2026, 10, 1}, 60));   // 2026-11-30
+  EXPECT_TRUE(calendar.CoversAhead(CivilDate{2026, 11, 1}, 60));   // 2026-12-31
+  EXPECT_FALSE(calendar.CoversAhead(CivilDate{2026, 11, 2}, 60));  // 2027-01-01
+  EXPECT_FALSE(calendar.CoversAhead(CivilDate{2026, 12, 6}, 60));
+  EXPECT_FALSE(calendar.CoversAhead(CivilDate{2025, 12, 31}, 1));  // today itself uncovered
+  ASSERT_TRUE(calendar.AddYear("year 2028\nsource test\n").ok());
+  EXPECT_FALSE(calendar.CoversAhead(CivilDate{2026, 12, 6}, 400));  // 2027 missing between
+  ASSERT_TRUE(calendar.AddYear("year 2027\nsource test\n").ok());
+  EXPECT_TRUE(calendar.CoversAhead(CivilDate{2026, 12, 6}, 400));
+  EXPECT_FALSE(WorkingCalendar().CoversAhead(CivilDate{2026, 1, 1}, 0));
+}
+
 }  // namespace
 }  // namespace yiwang

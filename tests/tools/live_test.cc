@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <set>
 
 #include "tests/tools/audit_support.h"
@@ -171,8 +172,18 @@ TEST_F(LiveTest, EachRoleSeesItsScope) {
       {"demo-citizen", demo_case}, {"t-citizen-2", jj_case}, {"demo-officer", demo_case},
       {"t-officer-jj", jj_case},   {"t-supervisor-3302", {}}};
   for (const auto& [token, ids] : expected) {
+    // Three streams at most here, and a closed stream's slot comes back only when a heartbeat
+    // finds its socket gone (up to two heartbeats): eight clients in a row wait for a slot.
+    std::unique_ptr<SseClient> connected;
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      connected = std::make_unique<SseClient>(
+          server_.port(), "/api/v1/events/live?from=" + std::to_string(start), token);
+      if (connected->ReadHeaders() && connected->status() != 503) break;
+      usleep(100'000);
+    }
+    SseClient& client = *connected;
+    ASSERT_EQ(client.status(), 200) << token;
     // The backlog is read in one round, so the first heartbeat comes after all of it.
-    SseClient client(server_.port(), "/api/v1/events/live?from=" + std::to_string(start), token);
     ASSERT_TRUE(client.ReadUntil([](const std::string& text) {
       return text.find(": connected") != std::string::npos;
     })) << token;

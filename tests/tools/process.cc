@@ -6,11 +6,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <random>
 #include <sstream>
+
+#include "domain/builtin_data.h"
+#include "domain/calendar.h"
 
 namespace yiwang::testing {
 namespace {
@@ -20,6 +24,19 @@ constexpr int kStartupTimeoutMs = 30'000;
 const std::string kBinary = YIWANG_BINARY;
 
 std::vector<char*> Argv(const std::vector<std::string>& args) { return ArgvOf(kBinary, args); }
+
+// args with TestCalendarDir() added for the commands that load the working-day calendar.
+std::vector<std::string> WithTestCalendar(std::vector<std::string> args) {
+  static const std::vector<std::string> kCalendarCommands = {"serve", "replay", "import"};
+  if (args.empty() ||
+      std::find(kCalendarCommands.begin(), kCalendarCommands.end(), args[0]) ==
+          kCalendarCommands.end() ||
+      std::find(args.begin(), args.end(), "--calendar-dir") != args.end()) {
+    return args;
+  }
+  args.insert(args.begin() + 1, {"--calendar-dir", TestCalendarDir()});
+  return args;
+}
 
 std::string ReadAll(int fd) {
   std::string text;
@@ -61,10 +78,32 @@ std::string JsonField(const std::string& body, const std::string& name) {
   return body.substr(at, body.find_first_of(",}", at) - at);
 }
 
-CommandResult RunYiwang(const std::vector<std::string>& args) {
+const std::string& TestCalendarDir() {
+  // Removed at exit, after the test's servers have stopped.
+  static const TempDir dir;
+  static const bool written = [] {
+    WorkingCalendar builtin;
+    for (const BuiltinFile& file : BuiltinCalendarFiles()) (void)builtin.AddYear(file.text);
+    const int last_builtin = builtin.years().empty() ? 0 : builtin.years().back();
+    const std::chrono::year_month_day today{
+        std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())};
+    const int next_but_one = static_cast<int>(today.year()) + 2;
+    for (int year = last_builtin + 1; year <= next_but_one; ++year) {
+      std::ofstream(dir.path() / (std::to_string(year) + ".txt"))
+          << "year " << year << "\nsource synthetic test calendar: weekends only\n";
+    }
+    return true;
+  }();
+  (void)written;
+  static const std::string path = dir.str();
+  return path;
+}
+
+CommandResult RunYiwang(const std::vector<std::string>& given) {
   TempDir scratch;
   const std::string out_path = (scratch.path() / "out").string();
   const std::string err_path = (scratch.path() / "err").string();
+  const std::vector<std::string> args = WithTestCalendar(given);
   std::vector<char*> argv = Argv(args);
   pid_t pid = fork();
   if (pid == 0) {
@@ -90,6 +129,7 @@ CommandResult RunYiwang(const std::vector<std::string>& args) {
 
 ServerProcess::ServerProcess(std::vector<std::string> args) {
   args.insert(args.begin(), "serve");
+  args = WithTestCalendar(std::move(args));
   std::vector<char*> argv = Argv(args);
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) return;

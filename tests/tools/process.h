@@ -29,6 +29,13 @@ std::string ReadFile(const std::string& path);
 // Runs `yiwang args…` to completion.
 CommandResult RunYiwang(const std::vector<std::string>& args);
 
+// A --calendar-dir that `serve`, `replay` and `import` get from RunYiwang and ServerProcess
+// unless the test names one: the years after data/calendar's last, up to the year after next,
+// each weekends only. Tests run on today's date; in December a deadline or notice date reaches
+// into a year whose State Council notice is not in data/calendar yet, and the SLA view would be
+// empty (2026-12-06: an extended deadline fell in 2027). Synthetic, for tests only.
+const std::string& TestCalendarDir();
+
 // `yiwang serve …` in the background. The constructor waits for the "serving on" line and
 // parses the port; the destructor sends SIGTERM and waits.
 class ServerProcess {
