@@ -18,56 +18,48 @@ constexpr char kItemKeyTag = 'i';  // 'i' item-code   -> item department
 
 // The note a timeline entry shows: reasons, notes and opinions, never personal data (the
 // applicant block of CaseSubmitted, consultation questions and evaluation comments are left out).
+// A view of the event's own string where the note is one, else a string built here.
 template <typename Event>
-std::string NoteOf(const Event&) {
+std::string_view NoteOf(const Event&) {
   return {};
 }
-std::string NoteOf(const MaterialsRequested& event) { return event.note; }
-std::string NoteOf(const CaseNotAccepted& event) { return event.reason; }
-std::string NoteOf(const CaseTransferred& event) { return event.note; }
+std::string_view NoteOf(const MaterialsRequested& event) { return event.note; }
+std::string_view NoteOf(const CaseNotAccepted& event) { return event.reason; }
+std::string_view NoteOf(const CaseTransferred& event) { return event.note; }
 std::string NoteOf(const ReviewStepCompleted& event) {
   return std::string(ReviewStepName(event.step)) + ": " + event.opinion;
 }
 std::string NoteOf(const SpecialProcedureStarted& event) {
   return std::string(SpecialProcedureKindName(event.kind)) + ": " + event.reason;
 }
-std::string NoteOf(const CaseSuspended& event) { return event.reason; }
+std::string_view NoteOf(const CaseSuspended& event) { return event.reason; }
 std::string NoteOf(const DeadlineExtended& event) {
   return "+" + std::to_string(event.working_days) + " working days: " + event.reason;
 }
-std::string NoteOf(const CaseApproved& event) { return event.note; }
-std::string NoteOf(const CaseDenied& event) { return event.reason; }
-std::string NoteOf(const CertificateIssued& event) {
-  return std::string(DeliveryName(event.delivery));
-}
-std::string NoteOf(const CaseDelivered& event) { return event.note; }
-std::string NoteOf(const CaseWithdrawn& event) { return event.reason; }
+std::string_view NoteOf(const CaseApproved& event) { return event.note; }
+std::string_view NoteOf(const CaseDenied& event) { return event.reason; }
+std::string_view NoteOf(const CertificateIssued& event) { return DeliveryName(event.delivery); }
+std::string_view NoteOf(const CaseDelivered& event) { return event.note; }
+std::string_view NoteOf(const CaseWithdrawn& event) { return event.reason; }
 std::string NoteOf(const CaseClosed& event) {
   return event.reason.empty() ? event.result_code : event.result_code + ": " + event.reason;
 }
-std::string NoteOf(const SupervisionOrdered& event) { return event.note; }
-std::string NoteOf(const SupervisionAnswered& event) { return event.answer; }
+std::string_view NoteOf(const SupervisionOrdered& event) { return event.note; }
+std::string_view NoteOf(const SupervisionAnswered& event) { return event.answer; }
 std::string NoteOf(const Evaluated& event) { return "grade " + std::to_string(event.grade); }
-std::string NoteOf(const RectificationRecorded& event) { return event.note; }
-std::string NoteOf(const TripRecorded& event) { return event.purpose; }
+std::string_view NoteOf(const RectificationRecorded& event) { return event.note; }
+std::string_view NoteOf(const TripRecorded& event) { return event.purpose; }
 
-// Timeline entries a case's vector starts with: most cases end within this many events, so the
-// vector is allocated once instead of growing 1, 2, 4, 8, 16 (moving every entry each time).
-constexpr size_t kTimelineEntriesReserved = 12;
-
-void AppendTimeline(const EventEnvelope& event, const CaseEvent& data, ProgressRecord* record) {
-  std::vector<TimelineEntry>& timeline = record->timeline;
-  if (timeline.size() >= kTimelineEntriesMax) {
-    timeline.erase(timeline.begin() + 1);  // keep the submission
-  }
-  if (timeline.capacity() == 0) timeline.reserve(kTimelineEntriesReserved);
-  // Built in place: no temporary entry whose four strings are moved.
-  TimelineEntry& entry = timeline.emplace_back();
-  entry.type = event.type;
-  entry.at = event.occurred_at;
-  entry.actor_role = event.actor.role;
-  entry.department = event.actor.department;
-  entry.note = std::visit([](const auto& typed) { return NoteOf(typed); }, data);
+void AppendTimeline(const EventEnvelope& event, const CaseEvent& data, ProgressDraft* record) {
+  std::visit(
+      [&](const auto& typed) {
+        // A built note lives until the entry is written.
+        const auto& note = NoteOf(typed);
+        AppendTimelineEntry({event.type, event.occurred_at, event.actor.role,
+                             event.actor.department, note},
+                            record);
+      },
+      data);
 }
 
 }  // namespace
@@ -75,9 +67,9 @@ void AppendTimeline(const EventEnvelope& event, const CaseEvent& data, ProgressR
 Progress::Progress(ReadStore* read_store, const WorkingCalendar* calendar)
     : read_store_(read_store), calendar_(calendar) {}
 
-Result<ProgressRecord*> Progress::Pending(const ProjectedEvent& event, bool submitted,
+Result<ProgressDraft*> Progress::Pending(const ProjectedEvent& event, bool submitted,
                                           ReadBatch* batch) {
-  if (ProgressRecord* found = pending_.Find(event)) return found;
+  if (ProgressDraft* found = pending_.Find(event)) return found;
   // A case's first event has nothing stored before it: the runner applies each event after the
   // checkpoint once, and the checkpoint commits with the records (as ApplicantIndex relies on).
   // Not reading saves a store lookup per case, most of them misses, in a replay.
@@ -85,9 +77,9 @@ Result<ProgressRecord*> Progress::Pending(const ProjectedEvent& event, bool subm
   Result<std::optional<std::string>> bytes =
       batch->Get(kProgressFamily, TaggedKey(kCaseKeyTag, event.case_number));
   if (!bytes.ok()) return bytes.status();
-  ProgressRecord record;
+  ProgressDraft record;
   if (bytes->has_value()) {
-    Result<ProgressRecord> decoded = DecodeProgressRecord(**bytes);
+    Result<ProgressDraft> decoded = DecodeProgressDraft(**bytes);
     if (!decoded.ok()) return decoded.status();
     record = std::move(decoded).value();
   }
@@ -115,10 +107,10 @@ Status Progress::Apply(const ProjectedEvent& event, ReadBatch* batch) {
   }
   if (event.recorded == nullptr) return Status::Ok();
   const CaseEvent& data = event.recorded->event;
-  Result<ProgressRecord*> record =
+  Result<ProgressDraft*> record =
       Pending(event, std::holds_alternative<CaseSubmitted>(data), batch);
   if (!record.ok()) return record.status();
-  ProgressRecord& current = **record;
+  ProgressDraft& current = **record;
   if (envelope.version <= current.state.version) return Status::Ok();  // already folded
   if (current.state.status == CaseStatus::kNone && !std::holds_alternative<CaseSubmitted>(data)) {
     return DataLoss("case event before CaseSubmitted in " + envelope.stream);
@@ -137,9 +129,9 @@ Status Progress::Apply(const ProjectedEvent& event, ReadBatch* batch) {
 }
 
 Status Progress::Flush(ReadBatch* batch) {
-  return pending_.TryEach([batch](std::string_view case_number, const ProgressRecord& record) {
+  return pending_.TryEach([batch](std::string_view case_number, const ProgressDraft& record) {
     return batch->PutOwned(kProgressFamily, TaggedKey(kCaseKeyTag, case_number),
-                           EncodeProgressRecord(record));
+                           EncodeProgressDraft(record));
   });
 }
 
@@ -157,7 +149,7 @@ void Progress::Committed() {
   {
     std::lock_guard<std::mutex> lock(cache_mutex_);
     ++cache_epoch_;
-    pending_.ForEach([this](std::string_view case_number, const ProgressRecord&) {
+    pending_.ForEach([this](std::string_view case_number, const ProgressDraft&) {
       auto found = cache_.find(case_number);
       if (found == cache_.end()) return;
       lru_.erase(found->second);

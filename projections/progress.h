@@ -73,7 +73,7 @@ class Progress : public Projection {
   Result<std::shared_ptr<const Cached>> Load(std::string_view case_number) const;
   // The case's record being changed, read from the batch (and the store) once per batch; a
   // `submitted` case starts empty without a read.
-  Result<ProgressRecord*> Pending(const ProjectedEvent& event, bool submitted, ReadBatch* batch);
+  Result<ProgressDraft*> Pending(const ProjectedEvent& event, bool submitted, ReadBatch* batch);
   // The owning department of an item, from CatalogItemPublished ("" when unknown).
   Result<std::string> ItemDepartment(std::string_view item_code, ReadBatch* batch);
   void CacheInsertLocked(std::string_view case_number, std::shared_ptr<const Cached> cached) const;
@@ -81,7 +81,7 @@ class Progress : public Projection {
   ReadStore* read_store_;
   const WorkingCalendar* calendar_;
   // Records changed by the batch being applied (runner thread only).
-  internal::CaseTable<ProgressRecord> pending_;
+  internal::CaseTable<ProgressDraft> pending_;
   // Item departments seen or read so far (runner thread only; small: one per catalog item).
   internal::StringMap<std::string> item_departments_;
 

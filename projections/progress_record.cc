@@ -142,48 +142,128 @@ CaseState ReadState(Reader* in) {
   return state;
 }
 
+// The record's fields before the timeline (the same for a record and a draft).
+void WriteHead(const CaseState& state, std::string_view query_code_hash,
+               std::string_view item_department, const std::vector<std::string>& missing,
+               Writer* out) {
+  out->U8(kProgressRecordFormat);
+  WriteState(state, out);
+  out->Str(query_code_hash);
+  out->Str(item_department);
+  out->Strings(missing);
+}
+
+// kDataLoss for another format version; a malformed head leaves `in` failed.
+template <typename Record>
+Status ReadHead(Reader* in, Record* record) {
+  if (in->U8() != kProgressRecordFormat) {
+    return DataLoss("progress record: unknown format (rebuild the projection)");
+  }
+  record->state = ReadState(in);
+  record->query_code_hash = in->Str();
+  record->item_department = in->Str();
+  record->missing = in->Strings();
+  return Status::Ok();
+}
+
+void WriteEntry(const TimelineEntryView& entry, Writer* out) {
+  out->Str(entry.type);
+  out->Time(entry.at);
+  out->Str(entry.actor_role);
+  out->Str(entry.department);
+  out->Str(entry.note);
+}
+
+TimelineEntryView ReadEntry(Reader* in) {
+  TimelineEntryView entry;
+  entry.type = in->StrView();
+  entry.at = in->Time();
+  entry.actor_role = in->StrView();
+  entry.department = in->StrView();
+  entry.note = in->StrView();
+  return entry;
+}
+
+// Bytes of the encoded timeline before the oldest entry that may be dropped: the submission.
+size_t FirstEntryEnd(std::string_view timeline) {
+  Reader in(timeline);
+  ReadEntry(&in);
+  return timeline.size() - in.rest().size();
+}
+
+// ~400 bytes of state, ~70 per timeline entry.
+constexpr size_t kHeadBytesReserved = 512;
+constexpr size_t kEntryBytesReserved = 80;
+// A draft's timeline starts with room for this many bytes: most cases end within a dozen
+// entries, so the string is allocated once instead of growing and copying itself.
+constexpr size_t kTimelineBytesReserved = 12 * kEntryBytesReserved;
+
 }  // namespace
 
 std::string EncodeProgressRecord(const ProgressRecord& record) {
-  // ~400 bytes of state, ~70 per timeline entry: one allocation for nearly every record.
-  Writer out(512 + 80 * record.timeline.size());
-  out.U8(kProgressRecordFormat);
-  WriteState(record.state, &out);
-  out.Str(record.query_code_hash);
-  out.Str(record.item_department);
-  out.Strings(record.missing);
+  Writer out(kHeadBytesReserved + kEntryBytesReserved * record.timeline.size());
+  WriteHead(record.state, record.query_code_hash, record.item_department, record.missing, &out);
   out.U32(static_cast<uint32_t>(record.timeline.size()));
   for (const TimelineEntry& entry : record.timeline) {
-    out.Str(entry.type);
-    out.Time(entry.at);
-    out.Str(entry.actor_role);
-    out.Str(entry.department);
-    out.Str(entry.note);
+    WriteEntry({entry.type, entry.at, entry.actor_role, entry.department, entry.note}, &out);
   }
   return out.Take();
 }
 
 Result<ProgressRecord> DecodeProgressRecord(std::string_view bytes) {
   Reader in(bytes);
-  if (in.U8() != kProgressRecordFormat) {
-    return DataLoss("progress record: unknown format (rebuild the projection)");
-  }
   ProgressRecord record;
-  record.state = ReadState(&in);
-  record.query_code_hash = in.Str();
-  record.item_department = in.Str();
-  record.missing = in.Strings();
+  YIWANG_RETURN_IF_ERROR(ReadHead(&in, &record));
   for (uint32_t count = in.Count(); count > 0 && !in.failed(); --count) {
-    TimelineEntry entry;
-    entry.type = in.Str();
-    entry.at = in.Time();
-    entry.actor_role = in.Str();
-    entry.department = in.Str();
-    entry.note = in.Str();
-    record.timeline.push_back(std::move(entry));
+    const TimelineEntryView view = ReadEntry(&in);
+    TimelineEntry& entry = record.timeline.emplace_back();
+    entry.type = view.type;
+    entry.at = view.at;
+    entry.actor_role = view.actor_role;
+    entry.department = view.department;
+    entry.note = view.note;
   }
   if (in.failed() || !in.at_end()) return DataLoss("progress record: malformed bytes");
   return record;
+}
+
+void AppendTimelineEntry(const TimelineEntryView& entry, ProgressDraft* draft) {
+  std::string& timeline = draft->timeline;
+  if (draft->timeline_entries >= kTimelineEntriesMax) {
+    // Keep the submission, drop the entry after it.
+    const size_t first_end = FirstEntryEnd(timeline);
+    const size_t second_end =
+        first_end + FirstEntryEnd(std::string_view(timeline).substr(first_end));
+    timeline.erase(first_end, second_end - first_end);
+    --draft->timeline_entries;
+  }
+  if (timeline.capacity() < kTimelineBytesReserved) timeline.reserve(kTimelineBytesReserved);
+  Writer out(std::move(timeline));
+  WriteEntry(entry, &out);
+  timeline = out.Take();
+  ++draft->timeline_entries;
+}
+
+std::string EncodeProgressDraft(const ProgressDraft& draft) {
+  Writer out(kHeadBytesReserved + draft.timeline.size());
+  WriteHead(draft.state, draft.query_code_hash, draft.item_department, draft.missing, &out);
+  out.U32(draft.timeline_entries);
+  out.Raw(draft.timeline);
+  return out.Take();
+}
+
+Result<ProgressDraft> DecodeProgressDraft(std::string_view bytes) {
+  Reader in(bytes);
+  ProgressDraft draft;
+  YIWANG_RETURN_IF_ERROR(ReadHead(&in, &draft));
+  draft.timeline_entries = in.Count();
+  const std::string_view timeline = in.rest();
+  for (uint32_t count = draft.timeline_entries; count > 0 && !in.failed(); --count) {
+    ReadEntry(&in);
+  }
+  if (in.failed() || !in.at_end()) return DataLoss("progress record: malformed bytes");
+  draft.timeline.assign(timeline);
+  return draft;
 }
 
 }  // namespace yiwang::projections

@@ -41,4 +41,33 @@ std::string EncodeProgressRecord(const ProgressRecord& record);
 // kDataLoss on malformed bytes or another format version; never crashes.
 Result<ProgressRecord> DecodeProgressRecord(std::string_view bytes);
 
+// A timeline entry to append, viewing the event's strings.
+struct TimelineEntryView {
+  std::string_view type;
+  Timestamp at;
+  std::string_view actor_role;
+  std::string_view department;
+  std::string_view note;
+};
+
+// A record while the progress projection folds its case's events: the timeline is kept as its
+// encoded entries, so each event's entry is written once instead of built as four strings,
+// encoded again at every flush and freed entry by entry (perf of a 1M-event replay put building,
+// encoding and freeing timeline entries at about 12 % of all samples). Encodes to the same
+// bytes as the ProgressRecord it stands for.
+struct ProgressDraft {
+  CaseState state;
+  std::string query_code_hash;
+  std::string item_department;
+  std::vector<std::string> missing;
+  std::string timeline;           // the encoded entries, in event order
+  uint32_t timeline_entries = 0;  // how many
+};
+
+// Appends an entry; past kTimelineEntriesMax the oldest entry after the submission goes.
+void AppendTimelineEntry(const TimelineEntryView& entry, ProgressDraft* draft);
+std::string EncodeProgressDraft(const ProgressDraft& draft);
+// kDataLoss as DecodeProgressRecord; the timeline's entries are checked, not decoded.
+Result<ProgressDraft> DecodeProgressDraft(std::string_view bytes);
+
 }  // namespace yiwang::projections

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "domain/time.h"
@@ -44,6 +45,8 @@ class Writer {
   // Room for `reserve` bytes up front: an encoding that grows by appending reallocates and
   // copies itself several times (progress records ~3.6 times each in a replay).
   explicit Writer(size_t reserve) { out_.reserve(reserve); }
+  // Goes on after the bytes of `start` (its memory is reused; Take gives it back).
+  explicit Writer(std::string&& start) : out_(std::move(start)) {}
   void U8(uint8_t value) { out_.push_back(static_cast<char>(value)); }
   void U32(uint32_t value) { Fixed(value); }
   void I64(int64_t value) { Fixed(value); }
@@ -55,6 +58,8 @@ class Writer {
   }
   void Time(Timestamp value) { I64(value.unix_ms); }
   void Date(CivilDate value) { I64(DaysFromCivil(value)); }
+  // Bytes another Writer wrote, as they are.
+  void Raw(std::string_view bytes) { out_.append(bytes); }
   void OptTime(const std::optional<Timestamp>& value) {
     Bool(value.has_value());
     if (value) Time(*value);
@@ -92,6 +97,8 @@ class Reader {
   explicit Reader(std::string_view bytes) : rest_(bytes) {}
   bool failed() const { return failed_; }
   bool at_end() const { return rest_.empty(); }
+  // The bytes not read yet.
+  std::string_view rest() const { return rest_; }
 
   uint8_t U8() { return Fixed<uint8_t>(); }
   uint32_t U32() { return Fixed<uint32_t>(); }
@@ -102,10 +109,12 @@ class Reader {
     if (value > 1) failed_ = true;
     return value == 1;
   }
-  std::string Str() {
+  std::string Str() { return std::string(StrView()); }
+  // The same, viewing the bytes read.
+  std::string_view StrView() {
     const uint32_t size = U32();
-    if (failed_ || size > rest_.size()) return Fail<std::string>();
-    std::string value(rest_.substr(0, size));
+    if (failed_ || size > rest_.size()) return Fail<std::string_view>();
+    std::string_view value = rest_.substr(0, size);
     rest_.remove_prefix(size);
     return value;
   }

@@ -152,6 +152,53 @@ TEST_F(ProgressTest, RecordRoundTripsAndRefusesMalformedBytes) {
               StatusCode::kDataLoss);
   }
   EXPECT_EQ(projections::DecodeProgressRecord(bytes + "x").status().code(), StatusCode::kDataLoss);
+
+  // The projection's draft (timeline kept encoded) reads and writes the same bytes.
+  Result<projections::ProgressDraft> draft = projections::DecodeProgressDraft(bytes);
+  ASSERT_TRUE(draft.ok());
+  EXPECT_EQ(draft->timeline_entries, view.record->timeline.size());
+  EXPECT_EQ(draft->state, view.record->state);
+  EXPECT_EQ(projections::EncodeProgressDraft(*draft), bytes);
+  for (size_t length = 0; length < bytes.size(); ++length) {
+    EXPECT_EQ(projections::DecodeProgressDraft(bytes.substr(0, length)).status().code(),
+              StatusCode::kDataLoss);
+  }
+  EXPECT_EQ(projections::DecodeProgressDraft(bytes + "x").status().code(), StatusCode::kDataLoss);
+}
+
+// A draft's appended entries encode as a record's timeline does; past kTimelineEntriesMax the
+// oldest entry after the submission goes.
+TEST(ProgressDraftTest, AppendedEntriesEncodeAsTheRecordAndKeepTheSubmission) {
+  projections::ProgressDraft draft;
+  projections::ProgressRecord record;
+  const size_t appended = projections::kTimelineEntriesMax + 44;
+  for (size_t index = 0; index < appended; ++index) {
+    projections::TimelineEntry entry;
+    entry.type = index == 0 ? "CaseSubmitted" : "E" + std::to_string(index);
+    entry.at = Timestamp{static_cast<int64_t>(index) * 1000};
+    entry.actor_role = index == 0 ? "citizen" : "officer";
+    entry.department = index == 0 ? "" : "330106-GA-HZ";
+    entry.note = index % 3 == 0 ? "" : "备注 " + std::to_string(index);
+    projections::AppendTimelineEntry(
+        {entry.type, entry.at, entry.actor_role, entry.department, entry.note}, &draft);
+    if (index < 5) {
+      record.timeline.push_back(entry);
+      EXPECT_EQ(projections::EncodeProgressDraft(draft),
+                projections::EncodeProgressRecord(record));
+    }
+  }
+  EXPECT_EQ(draft.timeline_entries, projections::kTimelineEntriesMax);
+  Result<projections::ProgressRecord> decoded =
+      projections::DecodeProgressRecord(projections::EncodeProgressDraft(draft));
+  ASSERT_TRUE(decoded.ok());
+  ASSERT_EQ(decoded->timeline.size(), projections::kTimelineEntriesMax);
+  EXPECT_EQ(decoded->timeline.front().type, "CaseSubmitted");
+  EXPECT_EQ(decoded->timeline.front().actor_role, "citizen");
+  EXPECT_EQ(decoded->timeline[1].type,
+            "E" + std::to_string(appended - projections::kTimelineEntriesMax + 1));
+  EXPECT_EQ(decoded->timeline.back().type, "E" + std::to_string(appended - 1));
+  EXPECT_EQ(decoded->timeline.back().note, "备注 " + std::to_string(appended - 1));
+  EXPECT_EQ(decoded->timeline.back().at.unix_ms, static_cast<int64_t>(appended - 1) * 1000);
 }
 
 }  // namespace
