@@ -55,9 +55,9 @@ void AppendTimeline(const EventEnvelope& event, const CaseEvent& data, ProgressD
       [&](const auto& typed) {
         // A built note lives until the entry is written.
         const auto& note = NoteOf(typed);
-        AppendTimelineEntry({event.type, event.occurred_at, event.actor.role,
-                             event.actor.department, note},
-                            record);
+        AppendTimelineEntry(
+            {event.type, event.occurred_at, event.actor.role, event.actor.department, note},
+            record);
       },
       data);
 }
@@ -68,7 +68,7 @@ Progress::Progress(ReadStore* read_store, const WorkingCalendar* calendar)
     : read_store_(read_store), calendar_(calendar) {}
 
 Result<ProgressDraft*> Progress::Pending(const ProjectedEvent& event, bool submitted,
-                                          ReadBatch* batch) {
+                                         ReadBatch* batch) {
   if (ProgressDraft* found = pending_.Find(event)) return found;
   // A case's first event has nothing stored before it: the runner applies each event after the
   // checkpoint once, and the checkpoint commits with the records (as ApplicantIndex relies on).

@@ -183,8 +183,7 @@ TEST(ProgressDraftTest, AppendedEntriesEncodeAsTheRecordAndKeepTheSubmission) {
         {entry.type, entry.at, entry.actor_role, entry.department, entry.note}, &draft);
     if (index < 5) {
       record.timeline.push_back(entry);
-      EXPECT_EQ(projections::EncodeProgressDraft(draft),
-                projections::EncodeProgressRecord(record));
+      EXPECT_EQ(projections::EncodeProgressDraft(draft), projections::EncodeProgressRecord(record));
     }
   }
   EXPECT_EQ(draft.timeline_entries, projections::kTimelineEntriesMax);
