@@ -380,8 +380,9 @@ Status ProjectionRunner::BulkCatchUp(const CatchUpOptions& options) {
     if (status.ok() && last > taken_up_to) {
       for (std::unique_ptr<ReadBatch>& batch : batches) {
         batch->ReadThrough(nullptr);  // what it read through was written before this round
+        const size_t staged = batch->count();
         taken.push_back(std::move(batch));
-        batch = read_store_->NewBatch();
+        batch = read_store_->NewBatch(staged);
         batch->ReadThrough(taken.back().get());
       }
       taken_up_to = last;

@@ -54,7 +54,10 @@ class HashIndex {
 
   // Room for `entries` entries without passing half full.
   void Reserve(size_t entries) {
-    if (entries * 2 > cells_.size()) Grow();
+    if (entries * 2 <= cells_.size()) return;
+    size_t cells = cells_.empty() ? kCellsMin : cells_.size() * 2;
+    while (entries * 2 > cells) cells *= 2;
+    Rehash(cells);
   }
   // The cell of the entry with `hash` that matches(position) accepts, or the empty cell where
   // such an entry goes (fill it in: {hash, position + 1}). Reserve first.
@@ -83,9 +86,11 @@ class HashIndex {
       }
     }
   }
-  void Grow() {
+  static constexpr size_t kCellsMin = 1024;
+
+  void Rehash(size_t cells) {
     std::vector<Cell> old = std::move(cells_);
-    cells_.assign(old.empty() ? 1024 : old.size() * 2, Cell{});
+    cells_.assign(cells, Cell{});
     const size_t mask = cells_.size() - 1;
     for (const Cell& cell : old) {
       if (cell.index_plus_one == 0) continue;
