@@ -158,8 +158,8 @@ Result<uint32_t> AuditTrail::CaseDepartment(const ProjectedEvent& projected) {
   if (const uint32_t* known = batch_departments_.Find(projected)) return *known;
   const std::string_view case_number = projected.case_number;
   uint32_t department = 0;
-  if (auto found = case_departments_.find(case_number); found != case_departments_.end()) {
-    department = found->second;
+  if (std::optional<uint32_t> slot = known_cases_.Find(case_number)) {
+    department = known_departments_[*slot];
   } else {
     Result<std::optional<uint32_t>> stored = GetU32(*batch_, TaggedKey(kCaseTag, case_number));
     if (!stored.ok()) return stored.status();
@@ -167,8 +167,7 @@ Result<uint32_t> AuditTrail::CaseDepartment(const ProjectedEvent& projected) {
       return DataLoss("case event before CaseSubmitted in " + std::string(case_number));
     }
     department = **stored;
-    if (case_departments_.size() >= kAuditCaseCacheEntriesMax) case_departments_.clear();
-    case_departments_.emplace(std::string(case_number), department);
+    RememberCaseDepartment(case_number, department);
   }
   batch_departments_.Put(projected, department);
   return department;
@@ -178,15 +177,27 @@ Status AuditTrail::SetCaseDepartment(const ProjectedEvent& projected, uint32_t d
   const std::string_view case_number = projected.case_number;
   uint32_t* known = batch_departments_.Find(projected);
   if (known == nullptr) {  // first touch in this batch: what the bounded cache knows, if anything
-    auto cached = case_departments_.find(case_number);
-    known = &batch_departments_.Put(
-        projected, cached != case_departments_.end() ? cached->second : kNoDepartmentKnown);
+    const std::optional<uint32_t> slot = known_cases_.Find(case_number);
+    known =
+        &batch_departments_.Put(projected, slot ? known_departments_[*slot] : kNoDepartmentKnown);
   }
   if (*known == department) return Status::Ok();
   *known = department;
-  if (case_departments_.size() >= kAuditCaseCacheEntriesMax) case_departments_.clear();
-  case_departments_.insert_or_assign(std::string(case_number), department);
+  RememberCaseDepartment(case_number, department);
   return batch_->Put(kAuditFamily, TaggedKey(kCaseTag, case_number), U32Bytes(department));
+}
+
+void AuditTrail::RememberCaseDepartment(std::string_view case_number, uint32_t department) {
+  if (known_cases_.size() >= kAuditCaseCacheEntriesMax && !known_cases_.Find(case_number)) {
+    known_cases_.Reset();
+    known_departments_.clear();
+  }
+  const uint32_t slot = known_cases_.SlotOf(case_number);
+  if (slot == known_departments_.size()) {
+    known_departments_.push_back(department);
+  } else {
+    known_departments_[slot] = department;
+  }
 }
 
 // Department names -> small ids, so an entry stays 9 bytes; 0 is "none".
@@ -317,7 +328,8 @@ void AuditTrail::ClearMemory() {
   covered_ = 0;
   department_ids_.clear();
   department_names_.clear();
-  case_departments_.clear();
+  known_cases_.Reset();
+  known_departments_.clear();
   item_departments_.clear();
   chunk_index_ = UINT64_MAX;
   chunk_.clear();

@@ -141,6 +141,8 @@ class AuditTrail : public Projection {
                                        std::string_view service_code);
   Result<uint32_t> CaseDepartment(const ProjectedEvent& projected);
   Status SetCaseDepartment(const ProjectedEvent& projected, uint32_t department);
+  // Into known_cases_/known_departments_; at kAuditCaseCacheEntriesMax cases they start over.
+  void RememberCaseDepartment(std::string_view case_number, uint32_t department);
   Status RecordSupervision(const ProjectedEvent& event, uint32_t department);
   Status SetEntry(uint64_t position, uint8_t type, uint32_t department, uint32_t actor_hash);
   Status FlushChunk();
@@ -158,7 +160,9 @@ class AuditTrail : public Projection {
   uint32_t next_department_ = 1;
   std::unordered_map<std::string, uint32_t> department_ids_;
   std::unordered_map<uint32_t, std::string> department_names_;
-  internal::StringMap<uint32_t> case_departments_;  // across batches, bounded
+  // Case departments across batches, bounded: case number -> slot -> department.
+  internal::CaseSlotter known_cases_;
+  std::vector<uint32_t> known_departments_;
   internal::CaseTable<uint32_t> batch_departments_;  // this batch's cases, by slot
   internal::StringMap<uint32_t> item_departments_;
   uint64_t chunk_index_ = UINT64_MAX;  // the chunk in chunk_

@@ -163,9 +163,8 @@ Status Dashboard::ApplyCatalog(const EventEnvelope& event, ReadBatch* batch) {
 
 Result<Row*> Dashboard::PendingRow(const ProjectedEvent& event, bool create) {
   if (Row* found = pending_.Find(event)) return found;
-  auto committed = table_->case_index.find(event.case_number);
-  if (committed != table_->case_index.end()) {
-    return &pending_.Put(event, table_->rows[committed->second]);
+  if (std::optional<uint32_t> committed = table_->case_index.Find(event.case_number)) {
+    return &pending_.Put(event, table_->rows[*committed]);
   }
   if (!create) return static_cast<Row*>(nullptr);
   return &pending_.Emplace(event);

@@ -21,6 +21,7 @@
 #include "domain/events.h"
 #include "domain/status.h"
 #include "projections/dashboard.h"
+#include "projections/internal/case_slots.h"
 
 namespace yiwang::projections::dashboard_internal {
 
@@ -135,9 +136,10 @@ struct Names {
 
 struct Table {
   std::vector<Row> rows;
-  std::vector<Facts> facts;                      // parallel to rows
-  std::vector<const std::string*> case_numbers;  // parallel to rows: keys of case_index
-  internal::StringMap<uint32_t> case_index;
+  std::vector<Facts> facts;  // parallel to rows
+  // Case number -> row (the slot is the row's index; Key(row) its case number). Flat: the
+  // node-based map it replaced cost a replay a node and a heap key per case, and their misses.
+  internal::CaseSlotter case_index;
   std::vector<ItemFacts> items;  // parallel to item_codes.texts
   Names item_codes;
   Names departments;
@@ -145,16 +147,14 @@ struct Table {
   // Adds or replaces the row of `case_number`, keeping `facts` in step.
   void Upsert(std::string_view case_number, Row row) {
     const Facts row_facts = FactsOf(row);
-    if (auto known = case_index.find(case_number); known != case_index.end()) {
-      rows[known->second] = std::move(row);
-      facts[known->second] = row_facts;
+    const uint32_t index = case_index.SlotOf(case_number);
+    if (index < rows.size()) {
+      rows[index] = std::move(row);
+      facts[index] = row_facts;
       return;
     }
-    auto entry =
-        case_index.emplace(std::string(case_number), static_cast<uint32_t>(rows.size())).first;
     rows.push_back(std::move(row));
     facts.push_back(row_facts);
-    case_numbers.push_back(&entry->first);
   }
 
   uint32_t ItemIndex(std::string_view code) {

@@ -139,7 +139,7 @@ void Trim(std::vector<Urgent>* entries, size_t limit, const Table& table, Less m
     if (more_urgent(a, b)) return true;
     if (more_urgent(b, a)) return false;
     if (a.deadline_days != b.deadline_days) return a.deadline_days < b.deadline_days;
-    return *table.case_numbers[a.row] < *table.case_numbers[b.row];
+    return table.case_index.Key(a.row) < table.case_index.Key(b.row);
   };
   const size_t kept = std::min(limit, entries->size());
   std::partial_sort(entries->begin(), entries->begin() + kept, entries->end(), order);
@@ -153,8 +153,8 @@ std::vector<DashboardListEntry> Materialize(const std::vector<Urgent>& entries,
   for (const Urgent& entry : entries) {
     const Row& row = table.rows[entry.row];
     const ItemFacts& item = table.items[row.item];
-    list.push_back(DashboardListEntry{*table.case_numbers[entry.row], item.code, item.name,
-                                      table.departments.texts[row.department],
+    list.push_back(DashboardListEntry{std::string(table.case_index.Key(entry.row)), item.code,
+                                      item.name, table.departments.texts[row.department],
                                       CivilFromDays(entry.deadline_days), entry.working_days,
                                       entry.legal_overdue});
   }

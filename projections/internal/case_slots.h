@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,9 +25,17 @@
 namespace yiwang::projections::internal {
 
 // Open addressing (HashIndex) over the keys kept side by side in one buffer: a lookup touches
-// one cell and, on a hash match, the key.
+// one cell and, on a hash match, the key. Also a dense index of case numbers in general: the
+// audit trail keeps its cases' departments in a vector by slot (no node or heap key per case).
 class CaseSlotter {
  public:
+  // The case's slot, or nullopt when it has none since Reset.
+  std::optional<uint32_t> Find(std::string_view case_number) const {
+    const int64_t found = index_.Find(HashBytes(case_number),
+                                      [&](uint32_t slot) { return Key(slot) == case_number; });
+    if (found < 0) return std::nullopt;
+    return static_cast<uint32_t>(found);
+  }
   // The case's slot: the next free number the first time the case is seen since Reset.
   uint32_t SlotOf(std::string_view case_number) {
     index_.Reserve(size() + 1);
@@ -47,13 +56,13 @@ class CaseSlotter {
     key_ends_.clear();
   }
   uint32_t size() const { return static_cast<uint32_t>(key_ends_.size()); }
-
- private:
+  // The case number of a slot below size(); valid until the next SlotOf or Reset.
   std::string_view Key(uint32_t slot) const {
     const uint32_t begin = slot == 0 ? 0 : key_ends_[slot - 1];
     return std::string_view(keys_).substr(begin, key_ends_[slot] - begin);
   }
 
+ private:
   HashIndex index_;
   std::string keys_;                // every case number, in slot order
   std::vector<uint32_t> key_ends_;  // slot -> end of its key in keys_
