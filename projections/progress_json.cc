@@ -47,7 +47,11 @@ std::string IssuedStep(const CaseState& state) {
   return "证件已制作完成，请到窗口领取";
 }
 
-void WriteSla(const SlaView& sla, JsonWriter* json) {
+// When the calendar does not cover a date the SLA needs (a deadline in a year whose holiday
+// notice is not loaded), the view is empty: "sla_unavailable" says why, and "clock" is left out
+// rather than shown as "not_started".
+void WriteSla(const ProgressView& view, JsonWriter* json) {
+  const SlaView& sla = view.sla;
   if (sla.deadline.has_value()) json->Field("deadline", DateText(*sla.deadline));
   if (sla.legal_deadline.has_value()) {
     json->Field("legal_deadline", DateText(*sla.legal_deadline));
@@ -55,7 +59,11 @@ void WriteSla(const SlaView& sla, JsonWriter* json) {
   if (sla.deadline.has_value()) json->Field("working_days_left", sla.working_days_left);
   json->Field("warning", SlaWarningName(sla.warning));
   json->Field("legal_overdue", sla.legal_overdue);
-  json->Field("clock", ClockStateName(sla.clock));
+  if (view.sla_status.ok()) {
+    json->Field("clock", ClockStateName(sla.clock));
+  } else {
+    json->Field("sla_unavailable", view.sla_status.message());
+  }
   if (sla.acceptance_notice_due.has_value()) {
     json->Field("acceptance_notice_due", DateText(*sla.acceptance_notice_due));
   }
@@ -119,7 +127,7 @@ std::string WriteProgressJson(const ProgressView& view) {
       .Field("version", state.version)
       .Field("channel", state.channel);
   if (state.accepted_at.has_value()) json.Field("accepted_at", FormatTimestamp(*state.accepted_at));
-  WriteSla(view.sla, &json);
+  WriteSla(view, &json);
   json.Field("next_step", view.next_step).OptionalField("department", state.department);
   if (state.status == CaseStatus::kMaterialsRequested) {
     json.StringArray("missing", record.missing);

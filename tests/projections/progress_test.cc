@@ -129,6 +129,17 @@ TEST_F(ProgressTest, BadInput) {
   Result<ProgressView> uncovered = read_.progress->Get(kCase, LocalTime(2031, 1, 6, 9));
   ASSERT_TRUE(uncovered.ok());
   EXPECT_EQ(uncovered->sla_status.code(), StatusCode::kOutOfRange);
+  // The answer says so instead of showing a clock that has not started.
+  const std::string json = projections::WriteProgressJson(*uncovered);
+  EXPECT_NE(json.find(R"("sla_unavailable":"date 2031-01-06 is outside the working calendar)"),
+            std::string::npos)
+      << json;
+  EXPECT_EQ(json.find(R"("clock")"), std::string::npos) << json;
+  EXPECT_EQ(json.find(R"("deadline")"), std::string::npos) << json;
+  // A covered date: a clock and no such field.
+  const std::string covered = projections::WriteProgressJson(Get(LocalTime(2026, 2, 3, 9)));
+  EXPECT_NE(covered.find(R"("clock":"running")"), std::string::npos) << covered;
+  EXPECT_EQ(covered.find("sla_unavailable"), std::string::npos) << covered;
 }
 
 TEST_F(ProgressTest, RecordRoundTripsAndRefusesMalformedBytes) {
