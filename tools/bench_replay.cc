@@ -230,7 +230,7 @@ int RunBenchReplay(int argc, char** argv) {
   std::printf("replay reference iterate+parse (simdjson DOM): %.0f events/s\n", reference);
   std::printf("replay iterate+decode (yiwang's typed decode, for information): %.0f events/s\n",
               Median(decode_rates));
-  std::printf("replay all projections (%s), %llu events: %.0f events/s, %.2f of reference\n",
+  std::printf("replay all projections (%s), %llu events: %.0f events/s, %.3f of reference\n",
               names.c_str(), static_cast<unsigned long long>(replayed), replay, replay / reference);
   const double reference_cpu = Median(parse_cpu_rates);
   const double replay_cpu = Median(replay_cpu_rates);
