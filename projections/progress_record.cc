@@ -184,8 +184,8 @@ TimelineEntryView ReadEntry(Reader* in) {
   return entry;
 }
 
-// Bytes of the encoded timeline before the oldest entry that may be dropped: the submission.
-size_t FirstEntryEnd(std::string_view timeline) {
+// The bytes of the first entry of encoded entries.
+size_t EntryBytes(std::string_view timeline) {
   Reader in(timeline);
   ReadEntry(&in);
   return timeline.size() - in.rest().size();
@@ -231,10 +231,8 @@ void AppendTimelineEntry(const TimelineEntryView& entry, ProgressDraft* draft) {
   std::string& timeline = draft->timeline;
   if (draft->timeline_entries >= kTimelineEntriesMax) {
     // Keep the submission, drop the entry after it.
-    const size_t first_end = FirstEntryEnd(timeline);
-    const size_t second_end =
-        first_end + FirstEntryEnd(std::string_view(timeline).substr(first_end));
-    timeline.erase(first_end, second_end - first_end);
+    const size_t submission = EntryBytes(timeline);
+    timeline.erase(submission, EntryBytes(std::string_view(timeline).substr(submission)));
     --draft->timeline_entries;
   }
   if (timeline.capacity() < kTimelineBytesReserved) timeline.reserve(kTimelineBytesReserved);

@@ -391,8 +391,6 @@ Result<uint64_t> ReadStore::Checkpoint(std::string_view projection) const {
   return internal::FromBigEndian(bytes);
 }
 
-std::unique_ptr<ReadBatch> ReadStore::NewBatch() const { return NewBatch(0); }
-
 std::unique_ptr<ReadBatch> ReadStore::NewBatch(size_t expected_entries) const {
   auto impl = std::make_unique<ReadBatch::Impl>();
   impl->store = impl_.get();

@@ -106,10 +106,9 @@ class ReadStore {
     // through the memtables and a flush. The WAL plays no part.
     bool ingest = false;
   };
-  std::unique_ptr<ReadBatch> NewBatch() const;
-  // The same with room for `expected_entries` keys, so that a batch of hundreds of thousands of
-  // entries (replay: the previous batch's count()) is not moved to a bigger array as it grows.
-  std::unique_ptr<ReadBatch> NewBatch(size_t expected_entries) const;
+  // With room for `expected_entries` keys, so that a batch of hundreds of thousands of entries
+  // (replay: the previous batch's count()) is not moved to a bigger array as it grows.
+  std::unique_ptr<ReadBatch> NewBatch(size_t expected_entries = 0) const;
   Status Commit(ReadBatch* batch) { return Commit(batch, CommitOptions{}); }
   Status Commit(ReadBatch* batch, const CommitOptions& options);
   // Several batches in one atomic write (replay: one batch per applying thread). A key staged

@@ -24,11 +24,6 @@ double Percentile(std::vector<double> samples, int percent) {
   return samples[rank == 0 ? 0 : rank - 1];
 }
 
-Timestamp SystemNow() {
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  return Timestamp{std::chrono::duration_cast<std::chrono::milliseconds>(now).count()};
-}
-
 // Runs the query (and renders the JSON, as the route does) `count` times; each latency in ms.
 Result<std::vector<double>> Time(const projections::Dashboard& dashboard,
                                  const projections::DashboardQuery& query, int count) {

@@ -69,10 +69,7 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   Result<WorkingCalendar> calendar = LoadCalendar(options.calendar_dir);
   if (!calendar.ok()) return calendar.status();
   node->calendar_ = std::move(calendar).value();
-  const Timestamp now{std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count()};
-  if (std::string warning = CalendarEndWarning(node->calendar_, LocalDateOf(now));
+  if (std::string warning = CalendarEndWarning(node->calendar_, LocalDateOf(SystemNow()));
       !warning.empty()) {
     api::LogWarning(warning);
   }

@@ -54,6 +54,11 @@ Result<WorkingCalendar> LoadCalendar(const std::string& extra_dir) {
   return calendar;
 }
 
+Timestamp SystemNow() {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return Timestamp{std::chrono::duration_cast<std::chrono::milliseconds>(now).count()};
+}
+
 std::string CalendarEndWarning(const WorkingCalendar& calendar, CivilDate today) {
   if (calendar.CoversAhead(today, kCalendarWarningDays)) return {};
   const std::vector<int> years = calendar.years();
@@ -80,8 +85,7 @@ Result<api::TokenRegistry> LoadTokens(const std::string& auth_file, bool demo) {
 Result<int> PublishDemoCatalog(EventStore* store) {
   Result<std::vector<CatalogItem>> items = ParseCatalogFile(BuiltinDemoCatalog());
   if (!items.ok()) return Internal("built-in demo catalog: " + items.status().message());
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  const Timestamp occurred_at{std::chrono::duration_cast<std::chrono::milliseconds>(now).count()};
+  const Timestamp occurred_at = SystemNow();
   int published = 0;
   for (const CatalogItem& item : *items) {
     AppendRequest request;

@@ -7,8 +7,8 @@
 
 #include "api/auth.h"
 #include "domain/calendar.h"
-#include "domain/time.h"
 #include "domain/status.h"
+#include "domain/time.h"
 #include "eventstore/event_store.h"
 
 namespace yiwang::tools {
@@ -23,6 +23,9 @@ Result<Durability> ParseDurability(const std::string& text);
 // The built-in calendar years plus every <year>.txt in `extra_dir` (when not empty). A year in
 // both is an error: an operator's file must not silently replace the shipped notice.
 Result<WorkingCalendar> LoadCalendar(const std::string& extra_dir);
+// The wall clock as a Timestamp (the domain takes time as a value, never reads a clock).
+Timestamp SystemNow();
+
 // What an operator must hear when the calendar runs out within kCalendarWarningDays of `today`
 // (deadlines past its last year are not computed: the case shows no deadline); empty otherwise.
 inline constexpr int kCalendarWarningDays = 60;

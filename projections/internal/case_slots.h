@@ -25,8 +25,9 @@
 namespace yiwang::projections::internal {
 
 // Open addressing (HashIndex) over the keys kept side by side in one buffer: a lookup touches
-// one cell and, on a hash match, the key. Also a dense index of case numbers in general: the
-// audit trail keeps its cases' departments in a vector by slot (no node or heap key per case).
+// one cell and, on a hash match, the key. Also a dense index of case numbers in general (no
+// node or heap key per case): the audit trail keeps its cases' departments in a vector by slot,
+// the dashboard its rows.
 class CaseSlotter {
  public:
   // The case's slot, or nullopt when it has none since Reset.

@@ -79,9 +79,8 @@ std::string JsonField(const std::string& body, const std::string& name) {
 }
 
 const std::string& TestCalendarDir() {
-  // Removed at exit, after the test's servers have stopped.
-  static const TempDir dir;
-  static const bool written = [] {
+  static const TempDir dir;  // removed at exit, after the test's servers have stopped
+  static const std::string path = [] {
     WorkingCalendar builtin;
     for (const BuiltinFile& file : BuiltinCalendarFiles()) (void)builtin.AddYear(file.text);
     const int last_builtin = builtin.years().empty() ? 0 : builtin.years().back();
@@ -92,10 +91,8 @@ const std::string& TestCalendarDir() {
       std::ofstream(dir.path() / (std::to_string(year) + ".txt"))
           << "year " << year << "\nsource synthetic test calendar: weekends only\n";
     }
-    return true;
+    return dir.str();
   }();
-  (void)written;
-  static const std::string path = dir.str();
   return path;
 }
 
