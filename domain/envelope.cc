@@ -285,7 +285,24 @@ constexpr size_t kPrevHashMemberBytes = kPrevHashMemberHead.size() + kHashHexLen
 
 }  // namespace
 
-bool DecodeCanonicalEnvelopeInto(std::string_view bytes, EventEnvelope* out) {
+EnvelopeView::EnvelopeView(const EventEnvelope& event)
+    : position(event.position),
+      stream(event.stream),
+      version(event.version),
+      type(event.type),
+      schema(event.schema),
+      occurred_at(event.occurred_at),
+      recorded_at(event.recorded_at),
+      actor{event.actor.id, event.actor.role, event.actor.department, event.actor.channel,
+            event.actor.outlet},
+      correlation_id(event.correlation_id),
+      causation_id(event.causation_id),
+      idempotency_key(event.idempotency_key),
+      data(event.data),
+      prev_hash(event.prev_hash),
+      hash(event.hash) {}
+
+bool DecodeCanonicalEnvelopeView(std::string_view bytes, EnvelopeView* out) {
   if (bytes.size() > kEventBytesMax) return false;
   // The fixed-length end first: `…,"prev_hash":"<64 hex>"` and the hash member after it.
   Result<std::string_view> hashed = PrefixBeforeHashMember(bytes);
@@ -301,45 +318,32 @@ bool DecodeCanonicalEnvelopeInto(std::string_view bytes, EventEnvelope* out) {
   internal::CanonicalScanner scan(bytes);
   uint64_t version = 0;
   uint64_t schema = 0;
-  std::string_view stream, type;
   if (!scan.Literal("{\"position\":") || !scan.Unsigned(&out->position) ||
-      out->position == 0 || !scan.Literal(",\"stream\":\"") || !scan.String(&stream) ||
-      stream.empty() || stream.size() > kStreamIdBytesMax ||
+      out->position == 0 || !scan.Literal(",\"stream\":\"") || !scan.String(&out->stream) ||
+      out->stream.empty() || out->stream.size() > kStreamIdBytesMax ||
       !scan.Literal(",\"version\":") || !scan.Unsigned(&version) || version == 0 ||
-      version > UINT32_MAX || !scan.Literal(",\"type\":\"") || !scan.String(&type) ||
+      version > UINT32_MAX || !scan.Literal(",\"type\":\"") || !scan.String(&out->type) ||
       !scan.Literal(",\"schema\":") || !scan.Unsigned(&schema) || schema == 0 ||
       schema > kEnvelopeSchemaMax || !scan.Literal(",\"occurred_at\":\"") ||
       !scan.Timestamp(&out->occurred_at) || !scan.Literal(",\"recorded_at\":\"") ||
       !scan.Timestamp(&out->recorded_at) || !scan.Literal(",\"actor\":{")) {
     return false;
   }
-  out->stream.assign(stream);
   out->version = static_cast<uint32_t>(version);
-  out->type.assign(type);
   out->schema = static_cast<uint32_t>(schema);
   // The actor's members in the canonical order, each present only when not empty. Each key is
   // written with its quotes, colon and the value's opening quote. False: not canonical.
   bool first = true;
-  auto actor = [&](const auto& key, std::string* target) {
-    std::string_view value;
-    if (!scan.Key(!first, key)) {
-      target->clear();
-      return true;
-    }
+  auto actor = [&](const auto& key, std::string_view* target) {
+    *target = {};
+    if (!scan.Key(!first, key)) return true;
     first = false;
-    if (!scan.String(&value)) return false;
-    target->assign(value);
-    return true;
+    return scan.String(target);
   };
-  auto optional = [&](const auto& key, std::string* target) {
-    std::string_view value;
-    if (!scan.Literal(key)) {
-      target->clear();
-      return true;
-    }
-    if (!scan.String(&value)) return false;
-    target->assign(value);
-    return true;
+  auto optional = [&](const auto& key, std::string_view* target) {
+    *target = {};
+    if (!scan.Literal(key)) return true;
+    return scan.String(target);
   };
   if (!actor("\"id\":\"", &out->actor.id) || !actor("\"role\":\"", &out->actor.role) ||
       !actor("\"department\":\"", &out->actor.department) ||
@@ -353,15 +357,40 @@ bool DecodeCanonicalEnvelopeInto(std::string_view bytes, EventEnvelope* out) {
   if (!scan.Literal(",\"data\":")) return false;
   // Everything before the data is what the scanner checked; its strings must be UTF-8, as a
   // JSON parser would require.
-  if (!internal::IsAscii(bytes.substr(0, scan.at())) && !simdjson::validate_utf8(bytes.data(), scan.at())) {
+  if (!internal::IsAscii(bytes.substr(0, scan.at())) &&
+      !simdjson::validate_utf8(bytes.data(), scan.at())) {
     return false;
   }
   if (data_end < scan.at() + 2 || bytes[scan.at()] != '{' || bytes[data_end - 1] != '}') {
     return false;
   }
-  out->data.assign(bytes.substr(scan.at(), data_end - scan.at()));
-  out->prev_hash.assign(prev_hash);
-  out->hash.assign(bytes.substr(hashed->size() + kHashMemberHead.size(), kHashHexLength));
+  out->data = bytes.substr(scan.at(), data_end - scan.at());
+  out->prev_hash = prev_hash;
+  out->hash = bytes.substr(hashed->size() + kHashMemberHead.size(), kHashHexLength);
+  return true;
+}
+
+bool DecodeCanonicalEnvelopeInto(std::string_view bytes, EventEnvelope* out) {
+  EnvelopeView view;
+  if (!DecodeCanonicalEnvelopeView(bytes, &view)) return false;
+  out->position = view.position;
+  out->stream.assign(view.stream);
+  out->version = view.version;
+  out->type.assign(view.type);
+  out->schema = view.schema;
+  out->occurred_at = view.occurred_at;
+  out->recorded_at = view.recorded_at;
+  out->actor.id.assign(view.actor.id);
+  out->actor.role.assign(view.actor.role);
+  out->actor.department.assign(view.actor.department);
+  out->actor.channel.assign(view.actor.channel);
+  out->actor.outlet.assign(view.actor.outlet);
+  out->correlation_id.assign(view.correlation_id);
+  out->causation_id.assign(view.causation_id);
+  out->idempotency_key.assign(view.idempotency_key);
+  out->data.assign(view.data);
+  out->prev_hash.assign(view.prev_hash);
+  out->hash.assign(view.hash);
   return true;
 }
 

@@ -61,6 +61,42 @@ struct EventEnvelope {
   bool operator==(const EventEnvelope&) const = default;
 };
 
+// An envelope whose strings are views into bytes owned elsewhere: a stored event's bytes
+// (DecodeCanonicalEnvelopeView) or an EventEnvelope (the implicit conversion). What the
+// projections read: replay decodes a million events without copying a string of them (the
+// copies into EventEnvelope's strings were ~5 % of a replay's instructions). Valid while the
+// bytes it views are.
+struct ActorView {
+  std::string_view id;
+  std::string_view role;
+  std::string_view department;
+  std::string_view channel;
+  std::string_view outlet;
+  bool operator==(const ActorView&) const = default;
+};
+
+struct EnvelopeView {
+  uint64_t position = 0;
+  std::string_view stream;
+  uint32_t version = 0;
+  std::string_view type;
+  uint32_t schema = 1;
+  Timestamp occurred_at;
+  Timestamp recorded_at;
+  ActorView actor;
+  std::string_view correlation_id;
+  std::string_view causation_id;
+  std::string_view idempotency_key;
+  std::string_view data;
+  std::string_view prev_hash;
+  std::string_view hash;
+
+  EnvelopeView() = default;
+  // Views `event`'s strings: valid while `event` lives unchanged.
+  EnvelopeView(const EventEnvelope& event);  // NOLINT(google-explicit-constructor)
+  bool operator==(const EnvelopeView&) const = default;  // the texts, not where they are
+};
+
 // Canonical bytes of the whole envelope, "hash" included.
 std::string EncodeEnvelope(const EventEnvelope& event);
 // The bytes the hash covers: the canonical envelope without the "hash" member.
@@ -89,6 +125,8 @@ Status DecodeEnvelopeInto(std::string_view bytes, EventEnvelope* out);
 // decides, and explains an error. When it returns true and the data is one JSON object,
 // DecodeEnvelopeInto would have decoded the same envelope.
 bool DecodeCanonicalEnvelopeInto(std::string_view bytes, EventEnvelope* out);
+// The same into views of `bytes`, which must outlive `*out`: nothing is copied.
+bool DecodeCanonicalEnvelopeView(std::string_view bytes, EnvelopeView* out);
 
 bool IsLowerHex(std::string_view text);
 

@@ -161,7 +161,7 @@ Result<ApplicantIndex::PendingCase*> ApplicantIndex::Pending(const ProjectedEven
 Status ApplicantIndex::Apply(const ProjectedEvent& event, ReadBatch* batch) {
   if (event.recorded == nullptr) return Status::Ok();
   const CaseEvent& data = event.recorded->event;
-  const EventEnvelope& envelope = event.envelope;
+  const EnvelopeView& envelope = event.envelope;
   if (const auto* submitted = std::get_if<CaseSubmitted>(&data)) {
     const std::string& id_number = submitted->applicant.id_number;
     YIWANG_RETURN_IF_ERROR(batch->Put(kApplicantCasesFamily, event.case_number, id_number));

@@ -79,7 +79,7 @@ Status AuditTrail::Load(uint64_t first_position) {
 }
 
 Status AuditTrail::ApplyOne(const ProjectedEvent& projected) {
-  const EventEnvelope& event = projected.envelope;
+  const EnvelopeView& event = projected.envelope;
   uint32_t department = 0;
   if (projected.recorded != nullptr) {
     Result<uint32_t> id = CaseEventDepartment(projected);
@@ -110,7 +110,7 @@ Status AuditTrail::ApplyOne(const ProjectedEvent& projected) {
 
 // The case's department for this event, following acceptance and transfers (see audit.h).
 Result<uint32_t> AuditTrail::CaseEventDepartment(const ProjectedEvent& projected) {
-  const EventEnvelope& event = projected.envelope;
+  const EnvelopeView& event = projected.envelope;
   const CaseEvent& data = projected.recorded->event;
   if (event.type == "CaseAccepted" && !event.actor.department.empty()) {
     Result<uint32_t> id = Intern(event.actor.department);
@@ -201,7 +201,7 @@ void AuditTrail::RememberCaseDepartment(std::string_view case_number, uint32_t d
 }
 
 // Department names -> small ids, so an entry stays 9 bytes; 0 is "none".
-Result<uint32_t> AuditTrail::Intern(const std::string& department) {
+Result<uint32_t> AuditTrail::Intern(std::string_view department) {
   if (department.empty()) return uint32_t{0};
   auto found = department_ids_.find(department);
   if (found != department_ids_.end()) return found->second;
@@ -219,7 +219,7 @@ Result<uint32_t> AuditTrail::Intern(const std::string& department) {
     YIWANG_RETURN_IF_ERROR(
         batch_->Put(kAuditFamily, kNextDepartmentKey, U32Bytes(next_department_)));
   }
-  department_ids_.emplace(department, id);
+  department_ids_.emplace(std::string(department), id);
   department_names_.emplace(id, department);
   return id;
 }
@@ -242,7 +242,7 @@ Result<std::string> AuditTrail::DepartmentName(uint32_t id) {
 }
 
 Status AuditTrail::RecordSupervision(const ProjectedEvent& projected, uint32_t department) {
-  const EventEnvelope& event = projected.envelope;
+  const EnvelopeView& event = projected.envelope;
   const CaseEvent& data = projected.recorded->event;
   const std::string case_number(projected.case_number);
   if (const auto* ordered = std::get_if<SupervisionOrdered>(&data)) {

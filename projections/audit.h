@@ -136,7 +136,7 @@ class AuditTrail : public Projection {
   Status Load(uint64_t first_position);
   Status ApplyOne(const ProjectedEvent& event);
   Result<uint32_t> CaseEventDepartment(const ProjectedEvent& event);
-  Result<uint32_t> Intern(const std::string& department);
+  Result<uint32_t> Intern(std::string_view department);
   Result<uint32_t> SubmittedDepartment(const ProjectedEvent& projected,
                                        std::string_view service_code);
   Result<uint32_t> CaseDepartment(const ProjectedEvent& projected);
@@ -158,7 +158,7 @@ class AuditTrail : public Projection {
   bool loaded_ = false;
   uint64_t covered_ = 0;  // last position whose entry is staged or committed
   uint32_t next_department_ = 1;
-  std::unordered_map<std::string, uint32_t> department_ids_;
+  internal::StringMap<uint32_t> department_ids_;
   std::unordered_map<uint32_t, std::string> department_names_;
   // Case departments across batches, bounded: case number -> slot -> department.
   internal::CaseSlotter known_cases_;

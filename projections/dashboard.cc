@@ -128,8 +128,8 @@ Status Dashboard::Apply(const ProjectedEvent& event, ReadBatch* batch) {
 
 // Catalog facts are published to the table at once (under the lock): a dropped batch discards
 // the whole table, which is then reloaded from what was committed.
-Status Dashboard::ApplyCatalog(const EventEnvelope& event, ReadBatch* batch) {
-  const std::string_view code = std::string_view(event.stream).substr(kCatalogStreamPrefix.size());
+Status Dashboard::ApplyCatalog(const EnvelopeView& event, ReadBatch* batch) {
+  const std::string_view code = event.stream.substr(kCatalogStreamPrefix.size());
   dashboard_internal::ItemFacts facts;
   if (event.type == kCatalogItemPublished) {
     Result<CatalogItem> item = DecodeCatalogItem(event.data);
@@ -201,7 +201,7 @@ void Submit(const CaseSubmitted& submitted, Timestamp at, Table* table, std::sha
 }  // namespace
 
 Status Dashboard::ApplyCase(const ProjectedEvent& projected) {
-  const EventEnvelope& event = projected.envelope;
+  const EnvelopeView& event = projected.envelope;
   // Dispatched on the decoded alternative: comparing the type name with up to ~20 names cost
   // ~200 instructions an event.
   const CaseEvent& data = projected.recorded->event;
@@ -214,7 +214,7 @@ Status Dashboard::ApplyCase(const ProjectedEvent& projected) {
   Result<Row*> found = PendingRow(projected, std::holds_alternative<CaseSubmitted>(data));
   if (!found.ok()) return found.status();
   Row* row = *found;
-  if (row == nullptr) return DataLoss("case event before CaseSubmitted in " + event.stream);
+  if (row == nullptr) return DataLoss("case event before CaseSubmitted in " + std::string(event.stream));
   if (event.version <= row->version) return Status::Ok();  // already folded
   row->version = event.version;
   const int64_t at = event.occurred_at.unix_ms;

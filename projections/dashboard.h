@@ -145,7 +145,7 @@ class Dashboard : public Projection {
   Status EnsureLoaded() const;
   Status LoadLocked() const;
   Result<dashboard_internal::Row*> PendingRow(const ProjectedEvent& event, bool create);
-  Status ApplyCatalog(const EventEnvelope& event, ReadBatch* batch);
+  Status ApplyCatalog(const EnvelopeView& event, ReadBatch* batch);
   Status ApplyCase(const ProjectedEvent& event);
 
   ReadStore* read_store_;

@@ -50,7 +50,7 @@ std::string NoteOf(const Evaluated& event) { return "grade " + std::to_string(ev
 std::string_view NoteOf(const RectificationRecorded& event) { return event.note; }
 std::string_view NoteOf(const TripRecorded& event) { return event.purpose; }
 
-void AppendTimeline(const EventEnvelope& event, const CaseEvent& data, ProgressDraft* record) {
+void AppendTimeline(const EnvelopeView& event, const CaseEvent& data, ProgressDraft* record) {
   std::visit(
       [&](const auto& typed) {
         // A built note lives until the entry is written.
@@ -98,7 +98,7 @@ Result<std::string> Progress::ItemDepartment(std::string_view item_code, ReadBat
 }
 
 Status Progress::Apply(const ProjectedEvent& event, ReadBatch* batch) {
-  const EventEnvelope& envelope = event.envelope;
+  const EnvelopeView& envelope = event.envelope;
   if (envelope.stream.starts_with(kCatalogStreamPrefix) && envelope.type == kCatalogItemPublished) {
     Result<CatalogItem> item = DecodeCatalogItem(envelope.data);
     if (!item.ok()) return DataLoss("catalog item does not decode: " + item.status().message());
@@ -113,7 +113,7 @@ Status Progress::Apply(const ProjectedEvent& event, ReadBatch* batch) {
   ProgressDraft& current = **record;
   if (envelope.version <= current.state.version) return Status::Ok();  // already folded
   if (current.state.status == CaseStatus::kNone && !std::holds_alternative<CaseSubmitted>(data)) {
-    return DataLoss("case event before CaseSubmitted in " + envelope.stream);
+    return DataLoss("case event before CaseSubmitted in " + std::string(envelope.stream));
   }
   if (const auto* submitted = std::get_if<CaseSubmitted>(&data)) {
     current.query_code_hash = submitted->query_code_hash;

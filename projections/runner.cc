@@ -15,20 +15,25 @@ namespace internal {
 
 namespace {
 
-// The typed data of a case event into out->recorded; false when it does not decode.
-bool DecodeCaseData(DecodedEvent* out, Status* error) {
-  const EventEnvelope& event = out->envelope;
-  if (!out->recorded.has_value()) out->recorded.emplace();
-  *error = DecodeEventDataInto(event.type, event.schema, event.data, &out->recorded->event);
+// The typed data of a case event into *out; false when it does not decode.
+bool DecodeCaseData(const EnvelopeView& event, std::optional<RecordedCaseEvent>* out,
+                    Status* error) {
+  if (!out->has_value()) out->emplace();
+  RecordedCaseEvent& recorded = **out;
+  *error = DecodeEventDataInto(event.type, event.schema, event.data, &recorded.event);
   if (!error->ok()) return false;
   // Assigned member by member: the actor's strings keep their capacity.
-  out->recorded->version = event.version;
-  out->recorded->occurred_at = event.occurred_at;
-  out->recorded->actor = event.actor;
+  recorded.version = event.version;
+  recorded.occurred_at = event.occurred_at;
+  recorded.actor.id.assign(event.actor.id);
+  recorded.actor.role.assign(event.actor.role);
+  recorded.actor.department.assign(event.actor.department);
+  recorded.actor.channel.assign(event.actor.channel);
+  recorded.actor.outlet.assign(event.actor.outlet);
   return true;
 }
 
-bool IsCaseEvent(const EventEnvelope& event) {
+bool IsCaseEvent(const EnvelopeView& event) {
   return event.stream.starts_with(kCaseStreamPrefix) && IsCaseEventType(event.type);
 }
 
@@ -36,27 +41,30 @@ bool IsCaseEvent(const EventEnvelope& event) {
 
 Status DecodeStored(uint64_t position, std::string_view bytes, DecodedEvent* out) {
   Status error;
-  // The fast path: a canonical envelope of a case event, whose data DecodeEventData then parses
-  // strictly (see DecodeCanonicalEnvelopeInto). Anything else, and any error, takes the parser.
-  if (DecodeCanonicalEnvelopeInto(bytes, &out->envelope) && out->envelope.position == position &&
-      IsCaseEvent(out->envelope) && DecodeCaseData(out, &error)) {
+  // The fast path: a canonical envelope of a case event, viewed where it is stored, whose data
+  // DecodeEventData then parses strictly (see DecodeCanonicalEnvelopeInto). Anything else, and
+  // any error, takes the parser.
+  out->borrowed_ = true;
+  if (DecodeCanonicalEnvelopeView(bytes, &out->view_) && out->view_.position == position &&
+      IsCaseEvent(out->view_) && DecodeCaseData(out->view_, &out->recorded_, &error)) {
     return Status::Ok();
   }
-  Status decoded = DecodeEnvelopeInto(bytes, &out->envelope);
+  out->borrowed_ = false;
+  Status decoded = DecodeEnvelopeInto(bytes, &out->owned_);
   if (!decoded.ok()) {
     return DataLoss("runner: event " + std::to_string(position) +
                     " does not decode: " + decoded.message());
   }
-  const EventEnvelope& event = out->envelope;
+  const EnvelopeView event(out->owned_);
   if (event.position != position) {
     return DataLoss("runner: event stored at " + std::to_string(position) + " says position " +
                     std::to_string(event.position));
   }
   if (!IsCaseEvent(event)) {
-    out->recorded.reset();
+    out->recorded_.reset();
     return Status::Ok();
   }
-  if (!DecodeCaseData(out, &error)) {
+  if (!DecodeCaseData(event, &out->recorded_, &error)) {
     return DataLoss("runner: case event " + std::to_string(position) +
                     " does not decode: " + error.message());
   }

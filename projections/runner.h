@@ -79,7 +79,9 @@ inline constexpr uint32_t kNoCaseSlot = UINT32_MAX;
 
 // One event as the runner hands it to the projections, decoded once for all of them.
 struct ProjectedEvent {
-  const EventEnvelope& envelope;
+  // Views the stored event's bytes (replay) or an EventEnvelope: valid during Apply only, so a
+  // projection copies what it keeps.
+  EnvelopeView envelope;
   // The typed data of a case event (a case stream and a case event type), else nullptr.
   const RecordedCaseEvent* recorded = nullptr;
   // The case number (the stream id without "case-") when `recorded` is set, else empty.

@@ -219,6 +219,31 @@ TEST(EnvelopeTest, CanonicalDecodeEqualsTheParserOnCanonicalBytes) {
   }
 }
 
+// The view decodes the same envelope without copying: each of its strings lies in the bytes.
+TEST(EnvelopeTest, CanonicalViewPointsIntoTheBytes) {
+  const EventEnvelope event = FullEnvelope();
+  const std::string bytes = EncodeEnvelope(event);
+  EnvelopeView view;
+  ASSERT_TRUE(DecodeCanonicalEnvelopeView(bytes, &view)) << bytes;
+  EXPECT_EQ(view, EnvelopeView(event));
+  for (std::string_view text :
+       {view.stream, view.type, view.actor.id, view.actor.role, view.actor.department,
+        view.actor.channel, view.actor.outlet, view.correlation_id, view.causation_id,
+        view.idempotency_key, view.data, view.prev_hash, view.hash}) {
+    ASSERT_FALSE(text.empty());  // FullEnvelope sets every member
+    EXPECT_GE(text.data(), bytes.data());
+    EXPECT_LE(text.data() + text.size(), bytes.data() + bytes.size());
+  }
+  // Members absent from the bytes are empty views, whatever the view held before.
+  const EventEnvelope minimal = MinimalEnvelope();
+  const std::string minimal_bytes = EncodeEnvelope(minimal);
+  ASSERT_TRUE(DecodeCanonicalEnvelopeView(minimal_bytes, &view));
+  EXPECT_EQ(view, EnvelopeView(minimal));
+  EXPECT_TRUE(view.actor.id.empty());
+  EXPECT_TRUE(view.correlation_id.empty());
+  EXPECT_FALSE(DecodeCanonicalEnvelopeView(bytes.substr(0, bytes.size() - 1), &view));
+}
+
 TEST(EnvelopeTest, CanonicalDecodeLeavesEverythingElseToTheParser) {
   EventEnvelope escaped = FullEnvelope();
   escaped.actor.outlet = "hall \"north\"";  // written with escapes
