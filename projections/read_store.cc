@@ -466,6 +466,8 @@ Status ReadStore::Commit(const std::vector<ReadBatch*>& batches, const CommitOpt
   return FromRocks(impl_->db->Write(write_options, &write_batch), "commit");
 }
 
+bool ReadStore::bulk() const { return impl_->bulk; }
+
 bool ReadStore::bulk_compacting() const { return impl_->bulk_compacting; }
 
 uint64_t ReadStore::Level0Files(std::string_view family) const {

@@ -120,6 +120,8 @@ class ReadStore {
   // automatic compaction meanwhile (it would rewrite the files being loaded); back to the
   // defaults, compactions resumed, when off.
   Status SetBulk(bool bulk);
+  // SetBulk's last word.
+  bool bulk() const;
   // Whether bulk mode turned compaction back on (see kBulkLevel0FilesMax) since SetBulk(true).
   bool bulk_compacting() const;
   // Files in level 0 of `family` (RocksDB's num-files-at-level0); 0 for an unknown family.

@@ -73,6 +73,10 @@ struct CatchUpOptions {
   // Bulk: when set and true, the catch-up ends at the next batch boundary or progress tick with
   // kAborted; what was committed stays.
   const std::atomic<bool>* stop = nullptr;
+  // Bulk: leave the read store in bulk mode at the end (ReadStore::SetBulk), for a caller that
+  // closes it next (`yiwang replay`). Leaving it rewrites the OPTIONS file once per family,
+  // ~40 ms at the end of every replay, and a store opened again starts in its normal mode.
+  bool stay_bulk = false;
 };
 
 inline constexpr uint32_t kNoCaseSlot = UINT32_MAX;

@@ -417,7 +417,7 @@ Status ProjectionRunner::BulkCatchUp(const CatchUpOptions& options) {
   }
   // Durable before anything is written with the WAL again (see ReadStore).
   Status flushed = read_store_->Flush();
-  Status normal = read_store_->SetBulk(false);
+  Status normal = options.stay_bulk ? Status::Ok() : read_store_->SetBulk(false);
   if (!status.ok()) return status;
   return flushed.ok() ? normal : flushed;
 }

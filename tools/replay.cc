@@ -145,6 +145,7 @@ Result<ReplayFigures> ReplayReadModels(const ReplayOptions& options) {
   if (!runner.ok()) return runner.status();
   projections::CatchUpOptions catch_up;
   catch_up.bulk = true;
+  catch_up.stay_bulk = true;  // the store is closed next
   catch_up.progress = options.progress;
   const Clock::time_point started = Clock::now();
   const double cpu_started = ProcessCpuSeconds();

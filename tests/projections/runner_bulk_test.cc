@@ -109,6 +109,27 @@ TEST(RunnerBulkTest, ReplayOnSeveralThreadsCommitsEveryProjectionAtTheHead) {
   EXPECT_GT(first.case_events, 0u);
 }
 
+// A bulk catch-up leaves bulk mode at the end, unless told to stay (`yiwang replay`, which
+// closes the store next); the state is the same either way.
+TEST(RunnerBulkTest, StayBulkLeavesTheStoreInBulkMode) {
+  CaseLogStore log;
+  RunCases(&log, 3);
+  const uint64_t head = log.store().HeadPosition();
+  for (const bool stay : {false, true}) {
+    std::unique_ptr<ReadStore> store = OpenStore(log.Path(stay ? "stay" : "leave"));
+    BufferingProjection first("first");
+    auto runner = ProjectionRunner::Create(&log.store(), store.get(), {&first});
+    ASSERT_TRUE(runner.ok());
+    CatchUpOptions options;
+    options.bulk = true;
+    options.stay_bulk = stay;
+    ASSERT_TRUE((*runner)->CatchUp(options).ok());
+    EXPECT_EQ(store->bulk(), stay);
+    EXPECT_EQ(Stored(*store, "first"), head);
+    EXPECT_EQ(*store->Checkpoint("first"), head);
+  }
+}
+
 // Each bulk commit ingests a file per family into level 0 while compaction is off; past
 // bulk_level0_files_max files compaction runs again for the rest of the load, and the state
 // stays exact while it does.
