@@ -230,8 +230,26 @@ bool IsLowerHexWord(uint64_t word) {
 }  // namespace
 
 bool IsLowerHex(std::string_view text) {
-  // Hashes are checked on every decoded event: a word at a time, then the last few bytes.
+  // Hashes are checked on every decoded event (two per event): sixteen bytes at a time, then a
+  // word at a time, then the last few bytes. The word loop alone was ~2 % of a replay's
+  // instructions.
   size_t at = 0;
+#if defined(__SSE2__)
+  // Unsigned byte <= limit as min(byte, limit) == byte; '0'..'9' and 'a'..'f' shifted to 0.
+  const __m128i digit_base = _mm_set1_epi8('0');
+  const __m128i letter_base = _mm_set1_epi8('a');
+  const __m128i digit_last = _mm_set1_epi8(9);
+  const __m128i letter_last = _mm_set1_epi8(5);
+  for (; at + 16 <= text.size(); at += 16) {
+    const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + at));
+    const __m128i digit = _mm_sub_epi8(block, digit_base);
+    const __m128i letter = _mm_sub_epi8(block, letter_base);
+    const __m128i hex =
+        _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(digit, digit_last), digit),
+                     _mm_cmpeq_epi8(_mm_min_epu8(letter, letter_last), letter));
+    if (_mm_movemask_epi8(hex) != 0xffff) return false;
+  }
+#endif
   for (; at + sizeof(uint64_t) <= text.size(); at += sizeof(uint64_t)) {
     uint64_t word;
     std::memcpy(&word, text.data() + at, sizeof word);
