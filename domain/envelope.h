@@ -62,7 +62,7 @@ struct EventEnvelope {
 };
 
 // An envelope whose strings are views into bytes owned elsewhere: a stored event's bytes
-// (DecodeCanonicalEnvelopeView) or an EventEnvelope (the implicit conversion). What the
+// (DecodeCanonicalEnvelopeView) or an EventEnvelope (the constructor). What the
 // projections read: replay decodes a million events without copying a string of them (the
 // copies into EventEnvelope's strings were ~5 % of a replay's instructions). Valid while the
 // bytes it views are.
@@ -93,7 +93,7 @@ struct EnvelopeView {
 
   EnvelopeView() = default;
   // Views `event`'s strings: valid while `event` lives unchanged.
-  EnvelopeView(const EventEnvelope& event);  // NOLINT(google-explicit-constructor)
+  explicit EnvelopeView(const EventEnvelope& event);
   bool operator==(const EnvelopeView&) const = default;  // the texts, not where they are
 };
 

@@ -62,8 +62,9 @@ Status AuditTrail::Load(uint64_t first_position) {
           return DataLoss("audit trail: event " + std::to_string(position) +
                           " does not decode: " + envelope.status().message());
         }
+        const EnvelopeView view(*envelope);
         if (!envelope->stream.starts_with(kCaseStreamPrefix) || !IsCaseEventType(envelope->type)) {
-          return ApplyOne(ProjectedEvent{*envelope, nullptr, {}});
+          return ApplyOne(ProjectedEvent{view, nullptr, {}});
         }
         Result<CaseEvent> data = DecodeEventData(envelope->type, envelope->schema, envelope->data);
         if (!data.ok()) {
@@ -73,8 +74,7 @@ Status AuditTrail::Load(uint64_t first_position) {
         const RecordedCaseEvent recorded{envelope->version, envelope->occurred_at, envelope->actor,
                                          std::move(data).value()};
         return ApplyOne(
-            ProjectedEvent{*envelope, &recorded,
-                           std::string_view(envelope->stream).substr(kCaseStreamPrefix.size())});
+            ProjectedEvent{view, &recorded, view.stream.substr(kCaseStreamPrefix.size())});
       });
 }
 

@@ -44,18 +44,17 @@ Status DecodeStored(uint64_t position, std::string_view bytes, DecodedEvent* out
   // The fast path: a canonical envelope of a case event, viewed where it is stored, whose data
   // DecodeEventData then parses strictly (see DecodeCanonicalEnvelopeInto). Anything else, and
   // any error, takes the parser.
-  out->borrowed_ = true;
   if (DecodeCanonicalEnvelopeView(bytes, &out->view_) && out->view_.position == position &&
       IsCaseEvent(out->view_) && DecodeCaseData(out->view_, &out->recorded_, &error)) {
     return Status::Ok();
   }
-  out->borrowed_ = false;
   Status decoded = DecodeEnvelopeInto(bytes, &out->owned_);
+  out->view_ = EnvelopeView(out->owned_);
   if (!decoded.ok()) {
     return DataLoss("runner: event " + std::to_string(position) +
                     " does not decode: " + decoded.message());
   }
-  const EnvelopeView event(out->owned_);
+  const EnvelopeView& event = out->view_;
   if (event.position != position) {
     return DataLoss("runner: event stored at " + std::to_string(position) + " says position " +
                     std::to_string(event.position));

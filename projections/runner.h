@@ -85,7 +85,7 @@ inline constexpr uint32_t kNoCaseSlot = UINT32_MAX;
 struct ProjectedEvent {
   // Views the stored event's bytes (replay) or an EventEnvelope: valid during Apply only, so a
   // projection copies what it keeps.
-  EnvelopeView envelope;
+  const EnvelopeView& envelope;
   // The typed data of a case event (a case stream and a case event type), else nullptr.
   const RecordedCaseEvent* recorded = nullptr;
   // The case number (the stream id without "case-") when `recorded` is set, else empty.

@@ -36,7 +36,9 @@ struct Chunk {
   std::string raw;
   std::vector<uint64_t> positions;
   std::vector<size_t> ends;
-  std::vector<DecodedEvent> events;  // the decoder's; the first `count` are this chunk's
+  // The decoder's, kReplayChunkEventsMax of them; the first `count` are this chunk's. They
+  // view `raw`, and stay where they are (DecodedEvent).
+  std::unique_ptr<DecodedEvent[]> events;
   size_t count = 0;
   Status status;      // a read or decode error ends the stream
   bool last = false;  // nothing follows
@@ -65,7 +67,7 @@ class ChunkPool {
     chunk->count = 0;
     chunk->status = Status::Ok();
     chunk->last = false;
-    if (chunk->events.size() < kReplayChunkEventsMax) chunk->events.resize(kReplayChunkEventsMax);
+    if (chunk->events == nullptr) chunk->events = std::make_unique<DecodedEvent[]>(kReplayChunkEventsMax);
     return std::shared_ptr<Chunk>(chunk, [this](Chunk* done) {
       std::lock_guard<std::mutex> lock(mutex_);
       free_.push_back(done);

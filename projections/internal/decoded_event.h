@@ -15,16 +15,19 @@ namespace yiwang::projections::internal {
 
 // The envelope is a view: of the stored bytes when they are canonical (DecodeStored's fast
 // path: nothing copied, so the bytes must outlive every use of the event), else of the
-// envelope the parser filled, kept here. Reused event after event, its strings keep their
-// capacity.
+// envelope the parser filled, kept here; so a DecodedEvent stays where it was decoded (neither
+// copied nor moved). Reused event after event, its strings keep their capacity.
 class DecodedEvent {
  public:
-  EnvelopeView envelope() const { return borrowed_ ? view_ : EnvelopeView(owned_); }
+  DecodedEvent() = default;
+  DecodedEvent(const DecodedEvent&) = delete;
+  DecodedEvent& operator=(const DecodedEvent&) = delete;
+
+  const EnvelopeView& envelope() const { return view_; }
 
   std::string_view case_number() const {
-    if (!recorded_.has_value()) return std::string_view();
-    return (borrowed_ ? view_.stream : std::string_view(owned_.stream))
-        .substr(kCaseStreamPrefix.size());
+    return recorded_.has_value() ? view_.stream.substr(kCaseStreamPrefix.size())
+                                 : std::string_view();
   }
 
   // Numbers a case event's case within the batch `slots` numbers (ProjectedEvent::case_slot).
@@ -32,17 +35,17 @@ class DecodedEvent {
     case_slot_ = recorded_.has_value() ? slots->SlotOf(case_number()) : kNoCaseSlot;
   }
 
+  // Refers to this event: valid while it is neither decoded again nor destroyed.
   ProjectedEvent view() const {
-    if (!recorded_.has_value()) return ProjectedEvent{envelope(), nullptr, {}};
-    return ProjectedEvent{envelope(), &*recorded_, case_number(), case_slot_};
+    if (!recorded_.has_value()) return ProjectedEvent{view_, nullptr, {}};
+    return ProjectedEvent{view_, &*recorded_, case_number(), case_slot_};
   }
 
  private:
   friend Status DecodeStored(uint64_t position, std::string_view bytes, DecodedEvent* out);
 
-  bool borrowed_ = false;  // view_ is the envelope, else owned_
-  EnvelopeView view_;     // of the stored bytes
-  EventEnvelope owned_;   // the parser's (bytes not in canonical form)
+  EnvelopeView view_;    // of the stored bytes, or of owned_
+  EventEnvelope owned_;  // the parser's (bytes not in canonical form)
   std::optional<RecordedCaseEvent> recorded_;  // case events (case stream, case event type)
   uint32_t case_slot_ = kNoCaseSlot;           // see NumberCase
 };

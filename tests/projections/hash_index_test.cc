@@ -60,7 +60,7 @@ TEST(HashBytesTest, EveryByteAndTheLengthCount) {
 TEST(CaseTableTest, EmplaceMakesOrResetsTheCaseValueInPlace) {
   CaseSlotter slots;
   CaseTable<std::string> table;
-  const EventEnvelope envelope;
+  const EnvelopeView envelope;
   auto event = [&](const std::string& number) {
     return ProjectedEvent{envelope, nullptr, number, slots.SlotOf(number)};
   };
