@@ -37,10 +37,12 @@ class BufferingProjection : public projections::Projection {
     }
     ++*count_;
     if (event.recorded != nullptr) ++case_events;
+    last_applied = event.envelope.position;
     return Status::Ok();
   }
   Status Flush(ReadBatch* batch) override {
     ++flushes;
+    flushed_at.push_back(last_applied);
     if (fail_flush) return Internal("injected flush failure");
     if (!count_.has_value()) return Status::Ok();
     return batch->Put(kFamily, name_, std::to_string(*count_));
@@ -57,6 +59,8 @@ class BufferingProjection : public projections::Projection {
   int commits = 0;
   int discards = 0;
   uint64_t case_events = 0;
+  uint64_t last_applied = 0;
+  std::vector<uint64_t> flushed_at;  // the last position applied before each Flush
 
  private:
   std::string name_;
@@ -107,6 +111,32 @@ TEST(RunnerBulkTest, ReplayOnSeveralThreadsCommitsEveryProjectionAtTheHead) {
     EXPECT_EQ(projection->case_events, first.case_events);
   }
   EXPECT_GT(first.case_events, 0u);
+}
+
+// Replay batches end every batch_events events and once more an eighth of that before the
+// head, so that the last batch, which is written alone after the groups finish, is short.
+TEST(RunnerBulkTest, BatchesEndEveryBatchAndOnceMoreAnEighthBeforeTheHead) {
+  CaseLogStore log;
+  RunCases(&log, 20);
+  const uint64_t head = log.store().HeadPosition();
+  constexpr uint64_t kBatch = 16;
+  constexpr uint64_t kTail = kBatch / 8;
+  ASSERT_GT(head, 3 * kBatch);
+  std::vector<uint64_t> expected;
+  for (uint64_t end = kBatch; end < head - kTail; end += kBatch) expected.push_back(end);
+  expected.push_back(head - kTail);
+  expected.push_back(head);
+  std::unique_ptr<ReadStore> store = OpenStore(log.Path("read"));
+  BufferingProjection first("first"), second("second");
+  auto runner = ProjectionRunner::Create(&log.store(), store.get(), {&first, &second});
+  ASSERT_TRUE(runner.ok());
+  CatchUpOptions options;
+  options.bulk = true;
+  options.batch_events = kBatch;
+  ASSERT_TRUE((*runner)->CatchUp(options).ok());
+  EXPECT_EQ(first.flushed_at, expected);
+  EXPECT_EQ(second.flushed_at, expected);  // both groups stop at the same positions
+  EXPECT_EQ(Stored(*store, "first"), head);
 }
 
 // A bulk catch-up leaves bulk mode at the end, unless told to stay (`yiwang replay`, which
