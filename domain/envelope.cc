@@ -388,30 +388,6 @@ bool DecodeCanonicalEnvelopeView(std::string_view bytes, EnvelopeView* out) {
   return true;
 }
 
-bool DecodeCanonicalEnvelopeInto(std::string_view bytes, EventEnvelope* out) {
-  EnvelopeView view;
-  if (!DecodeCanonicalEnvelopeView(bytes, &view)) return false;
-  out->position = view.position;
-  out->stream.assign(view.stream);
-  out->version = view.version;
-  out->type.assign(view.type);
-  out->schema = view.schema;
-  out->occurred_at = view.occurred_at;
-  out->recorded_at = view.recorded_at;
-  out->actor.id.assign(view.actor.id);
-  out->actor.role.assign(view.actor.role);
-  out->actor.department.assign(view.actor.department);
-  out->actor.channel.assign(view.actor.channel);
-  out->actor.outlet.assign(view.actor.outlet);
-  out->correlation_id.assign(view.correlation_id);
-  out->causation_id.assign(view.causation_id);
-  out->idempotency_key.assign(view.idempotency_key);
-  out->data.assign(view.data);
-  out->prev_hash.assign(view.prev_hash);
-  out->hash.assign(view.hash);
-  return true;
-}
-
 Status DecodeEnvelopeInto(std::string_view bytes, EventEnvelope* out) {
   if (bytes.size() > kEventBytesMax) return Malformed("larger than kEventBytesMax");
   thread_local simdjson::ondemand::parser parser;

@@ -123,9 +123,8 @@ Status DecodeEnvelopeInto(std::string_view bytes, EventEnvelope* out);
 // only to be {…}: the caller must parse it strictly (DecodeEventData does, refusing trailing
 // content). Returns false, `*out` unspecified, for anything else: DecodeEnvelopeInto then
 // decides, and explains an error. When it returns true and the data is one JSON object,
-// DecodeEnvelopeInto would have decoded the same envelope.
-bool DecodeCanonicalEnvelopeInto(std::string_view bytes, EventEnvelope* out);
-// The same into views of `bytes`, which must outlive `*out`: nothing is copied.
+// DecodeEnvelopeInto would have decoded the same envelope. `*out` views `bytes`, which must
+// outlive it: nothing is copied.
 bool DecodeCanonicalEnvelopeView(std::string_view bytes, EnvelopeView* out);
 
 bool IsLowerHex(std::string_view text);

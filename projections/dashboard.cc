@@ -214,7 +214,9 @@ Status Dashboard::ApplyCase(const ProjectedEvent& projected) {
   Result<Row*> found = PendingRow(projected, std::holds_alternative<CaseSubmitted>(data));
   if (!found.ok()) return found.status();
   Row* row = *found;
-  if (row == nullptr) return DataLoss("case event before CaseSubmitted in " + std::string(event.stream));
+  if (row == nullptr) {
+    return DataLoss("case event before CaseSubmitted in " + std::string(event.stream));
+  }
   if (event.version <= row->version) return Status::Ok();  // already folded
   row->version = event.version;
   const int64_t at = event.occurred_at.unix_ms;

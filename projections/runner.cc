@@ -42,7 +42,7 @@ bool IsCaseEvent(const EnvelopeView& event) {
 Status DecodeStored(uint64_t position, std::string_view bytes, DecodedEvent* out) {
   Status error;
   // The fast path: a canonical envelope of a case event, viewed where it is stored, whose data
-  // DecodeEventData then parses strictly (see DecodeCanonicalEnvelopeInto). Anything else, and
+  // DecodeEventData then parses strictly (see DecodeCanonicalEnvelopeView). Anything else, and
   // any error, takes the parser.
   if (DecodeCanonicalEnvelopeView(bytes, &out->view_) && out->view_.position == position &&
       IsCaseEvent(out->view_) && DecodeCaseData(out->view_, &out->recorded_, &error)) {

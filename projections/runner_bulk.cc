@@ -67,7 +67,9 @@ class ChunkPool {
     chunk->count = 0;
     chunk->status = Status::Ok();
     chunk->last = false;
-    if (chunk->events == nullptr) chunk->events = std::make_unique<DecodedEvent[]>(kReplayChunkEventsMax);
+    if (chunk->events == nullptr) {
+      chunk->events = std::make_unique<DecodedEvent[]>(kReplayChunkEventsMax);
+    }
     return std::shared_ptr<Chunk>(chunk, [this](Chunk* done) {
       std::lock_guard<std::mutex> lock(mutex_);
       free_.push_back(done);

@@ -6,8 +6,10 @@
 // madvise). A 1M-event replay touches ~450 MB of fresh heap (a batch's case states, encoded
 // records and staged entries): with 4 KiB pages that was ~120,000 page faults, ~7 % of the
 // replay's samples in the kernel, and the projection threads' random reads of case state missed
-// the TLB. With huge pages: ~10,000 faults and ~12 % less CPU in all (BENCHMARKS.md, Replay).
-// The price is memory: an idle `serve --demo` holds 72 MB instead of 38 MB.
+// the TLB. With huge pages: ~10,000 faults and ~12 % less CPU in back-to-back replays; equal
+// when each replay starts on memory the VM's host has taken back, whose first touch costs the
+// same either way (BENCHMARKS.md, Replay). The price is memory: an idle `serve --demo` holds
+// 72 MB instead of 38 MB.
 #ifdef YIWANG_JEMALLOC_OPTIONS
 
 extern "C" {
