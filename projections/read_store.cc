@@ -8,11 +8,12 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
-#include <atomic>
 #include <array>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -153,48 +154,132 @@ struct ReadBatch::Impl {
   }
 };
 
-// ReadStore::Commit with `ingest`: `sorted` are the staged entries in key order (pairs of family
-// byte + key, and Entry).
-template <typename StoreImpl, typename Staged>
-Status IngestSorted(StoreImpl* impl, const std::vector<const Staged*>& sorted) {
-  // One file per family, written from the sorted entries: the family index is the first byte
-  // of every entry key, so each family is one run. Of equal keys the last is the one to write.
+// The staged entries of the batches of one Commit, one run per family, each sorted in key order
+// for the memtable or the table file. Sorted on copies of the keys' first 24 bytes (a read store
+// key is mostly shorter: family, tag and a 19-byte case number), so that most comparisons touch
+// neither the entries nor the keys' heap bytes; perf had the sort on the map's nodes at ~5 % of a
+// replay. Of equal keys from several batches the later batch's sorts after, and is the one
+// written.
+template <typename Staged>
+struct FamilyRuns {
+  struct SortKey {
+    std::array<uint64_t, 3> head;  // the key's first 24 bytes, big-endian, zero-padded
+    uint32_t order;                // batches in order: the later entry of a key sorts after
+    const Staged* staged;
+  };
+  std::vector<std::vector<SortKey>> runs;  // by family index (the entry key's first byte)
+
+  template <typename Batches>
+  explicit FamilyRuns(const Batches& batches) {
+    std::vector<size_t> counts;
+    for (const auto* batch : batches) {
+      for (const Staged& staged : batch->entries) {
+        const uint8_t family = static_cast<uint8_t>(staged.first[0]);
+        if (family >= counts.size()) counts.resize(family + 1, 0);
+        ++counts[family];
+      }
+    }
+    runs.resize(counts.size());
+    for (size_t family = 0; family < counts.size(); ++family) runs[family].reserve(counts[family]);
+    uint32_t order = 0;
+    for (const auto* batch : batches) {
+      for (const Staged& staged : batch->entries) {
+        SortKey& key =
+            runs[static_cast<uint8_t>(staged.first[0])].emplace_back(SortKey{{}, order++, &staged});
+        std::array<unsigned char, 24> bytes{};
+        std::memcpy(bytes.data(), staged.first.data(), std::min(bytes.size(), staged.first.size()));
+        for (size_t word = 0; word < key.head.size(); ++word) {
+          uint64_t value = 0;
+          for (size_t at = 0; at < 8; ++at) value = value << 8 | bytes[word * 8 + at];
+          key.head[word] = value;
+        }
+      }
+    }
+  }
+
+  static void Sort(std::vector<SortKey>* run) {
+    std::sort(run->begin(), run->end(), [](const SortKey& left, const SortKey& right) {
+      // Word by word: std::array's operators called memcmp and a lexicographic loop, ~190
+      // instructions a comparison.
+      if (left.head[0] != right.head[0]) return left.head[0] < right.head[0];
+      if (left.head[1] != right.head[1]) return left.head[1] < right.head[1];
+      if (left.head[2] != right.head[2]) return left.head[2] < right.head[2];
+      const int tail = left.staged->first.compare(right.staged->first);
+      return tail != 0 ? tail < 0 : left.order < right.order;
+    });
+  }
+  // fn(key without the family byte, entry) for each key of a sorted run once: the last write.
+  template <typename Fn>
+  static rocksdb::Status ForEachLast(const std::vector<SortKey>& run, Fn&& fn) {
+    rocksdb::Status status;
+    for (size_t at = 0; status.ok() && at < run.size(); ++at) {
+      const auto& [entry_key, entry] = *run[at].staged;
+      if (at + 1 < run.size() && run[at + 1].staged->first == entry_key) continue;
+      status = fn(rocksdb::Slice(entry_key.data() + 1, entry_key.size() - 1), entry);
+    }
+    return status;
+  }
+};
+
+// ReadStore::Commit with `ingest`: a table file per family, written side by side by up to
+// kBulkWriteThreadsMax threads (this one included), then all ingested at once. Writing a file
+// ends with its fdatasync (SstFileWriter::Finish), 30-40 ms for a replay batch's progress file on
+// this machine's disk, and the families' files were written one after the other: the last batches
+// of a replay, written while nothing else runs, had the second core idle and the syncs in series.
+template <typename StoreImpl, typename Runs>
+Status IngestRuns(StoreImpl* impl, Runs* runs) {
   const std::string directory = impl->path + "/" + std::string(kBulkDirectory);
   std::error_code error;
   std::filesystem::create_directories(directory, error);
   if (error) return Unavailable("read store: create " + directory + ": " + error.message());
-  std::vector<rocksdb::IngestExternalFileArg> files;
+  std::vector<size_t> families;  // the largest first, so that the last to start is short
+  for (size_t family = 0; family < runs->runs.size(); ++family) {
+    if (!runs->runs[family].empty()) families.push_back(family);
+  }
+  std::stable_sort(families.begin(), families.end(), [&](size_t left, size_t right) {
+    return runs->runs[left].size() > runs->runs[right].size();
+  });
+  std::vector<rocksdb::IngestExternalFileArg> files(families.size());
+  for (size_t at = 0; at < families.size(); ++at) {
+    files[at].column_family = impl->handles[families[at]];
+    files[at].external_files = {directory + "/" + std::to_string(++impl->ingested_files) + ".sst"};
+    files[at].options.move_files = true;
+  }
+  std::vector<rocksdb::Status> written(families.size());
+  std::atomic<size_t> next{0};
+  auto write_files = [&] {
+    for (size_t at = next++; at < families.size(); at = next++) {
+      auto& run = runs->runs[families[at]];
+      Runs::Sort(&run);
+      rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), impl->bulk_file_options,
+                                    files[at].column_family);
+      rocksdb::Status status = writer.Open(files[at].external_files.front());
+      if (status.ok()) {
+        status = Runs::ForEachLast(run, [&](const rocksdb::Slice& key, const auto& entry) {
+          return entry.deleted ? writer.Delete(key) : writer.Put(key, entry.value);
+        });
+      }
+      if (status.ok()) status = writer.Finish();
+      written[at] = status;
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (size_t helper = 1; helper < std::min(families.size(), kBulkWriteThreadsMax); ++helper) {
+    helpers.emplace_back(write_files);
+  }
+  write_files();
+  for (std::thread& helper : helpers) helper.join();
   auto remove_files = [&files] {
     for (const rocksdb::IngestExternalFileArg& file : files) {
       std::error_code ignored;
       std::filesystem::remove(file.external_files.front(), ignored);
     }
   };
-  for (size_t begin = 0; begin < sorted.size();) {
-    const char family = sorted[begin]->first[0];
-    size_t end = begin;
-    while (end < sorted.size() && sorted[end]->first[0] == family) ++end;
-    rocksdb::ColumnFamilyHandle* handle = impl->handles[static_cast<uint8_t>(family)];
-    const std::string file = directory + "/" + std::to_string(++impl->ingested_files) + ".sst";
-    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), impl->bulk_file_options, handle);
-    rocksdb::Status status = writer.Open(file);
-    for (size_t at = begin; status.ok() && at < end; ++at) {
-      const auto& [entry_key, entry] = *sorted[at];
-      if (at + 1 < end && sorted[at + 1]->first == entry_key) continue;  // a later batch's wins
-      const rocksdb::Slice key(entry_key.data() + 1, entry_key.size() - 1);
-      status = entry.deleted ? writer.Delete(key) : writer.Put(key, entry.value);
-    }
-    if (status.ok()) status = writer.Finish();
-    rocksdb::IngestExternalFileArg arg;
-    arg.column_family = handle;
-    arg.external_files = {file};
-    arg.options.move_files = true;
-    files.push_back(std::move(arg));
+  for (const rocksdb::Status& status : written) {
     if (!status.ok()) {
       remove_files();
       return FromRocks(status, "write bulk file");
     }
-    begin = end;
   }
   // Atomic across the families, as one WriteBatch would be.
   const rocksdb::Status status = impl->db->IngestExternalFiles(files);
@@ -411,56 +496,28 @@ Status ReadStore::Commit(const std::vector<ReadBatch*>& batches, const CommitOpt
       false;  // rebuilt from the log; the batch keeps state and checkpoint together
   write_options.disableWAL = !options.write_ahead_log;
   // In key order: the memtable's skiplist inserts a sorted run from where the previous key went,
-  // instead of searching from the top for each key. Sorted on copies of the keys' first 24 bytes
-  // (a read store key is mostly shorter: family, tag and a 19-byte case number), so that most
-  // comparisons touch neither the map's nodes nor the keys' heap bytes; perf had the sort on the
-  // nodes at ~5 % of a replay. Of equal keys from several batches the last batch's entry is
-  // written last and wins.
-  using Staged = ReadBatch::Impl::Staged;
-  struct SortKey {
-    std::array<uint64_t, 3> head;  // the key's first 24 bytes, big-endian, zero-padded
-    uint32_t order;                // batches in order: the later entry of a key sorts after
-    const Staged* staged;
-  };
-  std::vector<SortKey> keys;
-  size_t entries = 0;
-  for (const ReadBatch* batch : batches) entries += batch->impl_->entries.size();
-  keys.reserve(entries);
-  for (const ReadBatch* batch : batches) {
-    for (const Staged& staged : batch->impl_->entries) {
-      SortKey& key = keys.emplace_back(SortKey{{}, static_cast<uint32_t>(keys.size()), &staged});
-      std::array<unsigned char, 24> bytes{};
-      std::memcpy(bytes.data(), staged.first.data(), std::min(bytes.size(), staged.first.size()));
-      for (size_t word = 0; word < key.head.size(); ++word) {
-        uint64_t value = 0;
-        for (size_t at = 0; at < 8; ++at) value = value << 8 | bytes[word * 8 + at];
-        key.head[word] = value;
-      }
+  // instead of searching from the top for each key.
+  std::vector<const ReadBatch::Impl*> impls;
+  for (const ReadBatch* batch : batches) impls.push_back(batch->impl_.get());
+  using Runs = FamilyRuns<ReadBatch::Impl::Staged>;
+  Runs runs(impls);
+  if (options.ingest) return IngestRuns(impl_.get(), &runs);
+  size_t bytes = 0;
+  for (const ReadBatch::Impl* batch : impls) {
+    for (const auto& [entry_key, entry] : batch->entries) {
+      bytes += entry_key.size() + entry.value.size() + 8;
     }
   }
-  std::sort(keys.begin(), keys.end(), [](const SortKey& left, const SortKey& right) {
-    // Word by word: std::array's operators called memcmp and a lexicographic loop, ~190
-    // instructions a comparison.
-    if (left.head[0] != right.head[0]) return left.head[0] < right.head[0];
-    if (left.head[1] != right.head[1]) return left.head[1] < right.head[1];
-    if (left.head[2] != right.head[2]) return left.head[2] < right.head[2];
-    const int tail = left.staged->first.compare(right.staged->first);
-    return tail != 0 ? tail < 0 : left.order < right.order;
-  });
-  std::vector<const Staged*> sorted;
-  sorted.reserve(keys.size());
-  for (const SortKey& key : keys) sorted.push_back(key.staged);
-  if (options.ingest) return IngestSorted(impl_.get(), sorted);
-  size_t bytes = 0;
-  for (const Staged* staged : sorted)
-    bytes += staged->first.size() + staged->second.value.size() + 8;
   rocksdb::WriteBatch write_batch(bytes);  // one allocation, no regrowing copies
-  for (const Staged* staged : sorted) {
-    const auto& [entry_key, entry] = *staged;
-    rocksdb::ColumnFamilyHandle* handle = impl_->handles[static_cast<uint8_t>(entry_key[0])];
-    const rocksdb::Slice key(entry_key.data() + 1, entry_key.size() - 1);
+  for (size_t family = 0; family < runs.runs.size(); ++family) {
+    Runs::Sort(&runs.runs[family]);
+    rocksdb::ColumnFamilyHandle* handle = impl_->handles[family];
     YIWANG_RETURN_IF_ERROR(FromRocks(
-        entry.deleted ? write_batch.Delete(handle, key) : write_batch.Put(handle, key, entry.value),
+        Runs::ForEachLast(runs.runs[family],
+                          [&](const rocksdb::Slice& key, const ReadBatch::Impl::Entry& entry) {
+                            return entry.deleted ? write_batch.Delete(handle, key)
+                                                 : write_batch.Put(handle, key, entry.value);
+                          }),
         "batch"));
   }
   return FromRocks(impl_->db->Write(write_options, &write_batch), "commit");

@@ -41,6 +41,9 @@ inline constexpr size_t kFamiliesMax = 255;        // column families, existing 
 // lookup of the load must look (ingested commits add one per family and batch, ~380 for a
 // 100M-event replay), so past it compaction runs again for the rest of the load.
 inline constexpr size_t kBulkLevel0FilesMax = 16;
+// Threads (the committing one included) that write an ingested commit's table files, one family
+// each at a time.
+inline constexpr size_t kBulkWriteThreadsMax = 4;
 
 struct ReadStoreOptions {
   std::string path;                   // created when missing

@@ -377,6 +377,45 @@ TEST(ReadBatchTest, IngestedCommitsAreAtomicAndTheLastBatchWins) {
   EXPECT_FALSE(std::filesystem::exists(bulk + "/7.sst"));
 }
 
+// The families' table files of an ingested commit are written side by side; when one of them
+// cannot be written, none is ingested, none is left behind, and the store takes the next commit.
+TEST(ReadBatchTest, AnIngestedCommitWithAFileThatCannotBeWrittenChangesNothing) {
+  CaseLogStore log;
+  const std::string path = log.Path("ingest-fails");
+  const std::string bulk = path + "/bulk";
+  Result<std::unique_ptr<ReadStore>> opened = ReadStore::Open({path, {"counts", "more"}});
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  std::unique_ptr<ReadStore> store = std::move(opened).value();
+  const ReadStore::CommitOptions ingest{.write_ahead_log = false, .ingest = true};
+  auto fill = [](ReadBatch* batch, const std::string& value) {
+    for (int key = 0; key < 100; ++key) {
+      ASSERT_TRUE(batch->Put("counts", "k" + std::to_string(key), value).ok());
+    }
+    ASSERT_TRUE(batch->Put("more", "m", value).ok());
+    batch->SetCheckpoint("counting", 7);
+  };
+  // The commit's files are 1.sst, 2.sst and 3.sst (counts, more, checkpoints: the largest
+  // first); a directory in the place of the second makes its writer fail.
+  std::filesystem::create_directories(bulk + "/2.sst");
+  std::unique_ptr<ReadBatch> failing = store->NewBatch();
+  fill(failing.get(), "lost");
+  const Status status = store->Commit(failing.get(), ingest);
+  EXPECT_EQ(status.code(), StatusCode::kUnavailable) << status.ToString();
+  EXPECT_FALSE(store->Get("counts", "k0")->has_value());
+  EXPECT_FALSE(store->Get("more", "m")->has_value());
+  EXPECT_EQ(*store->Checkpoint("counting"), 0u);
+  EXPECT_FALSE(std::filesystem::exists(bulk + "/1.sst"));
+  EXPECT_FALSE(std::filesystem::exists(bulk + "/3.sst"));
+
+  std::filesystem::remove_all(bulk);
+  std::unique_ptr<ReadBatch> next = store->NewBatch();
+  fill(next.get(), "kept");
+  ASSERT_TRUE(store->Commit(next.get(), ingest).ok());
+  EXPECT_EQ(**store->Get("counts", "k99"), "kept");
+  EXPECT_EQ(**store->Get("more", "m"), "kept");
+  EXPECT_EQ(*store->Checkpoint("counting"), 7u);
+}
+
 // A store opened for a rebuild starts no compaction (RocksDB would otherwise merge the last
 // load's level-0 files while the rebuild clears them); leaving bulk mode turns it on.
 TEST(ReadStoreTest, ARebuildOpensWithoutCompactionUntilBulkModeEnds) {
