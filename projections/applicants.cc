@@ -190,9 +190,8 @@ Status ApplicantIndex::Apply(const ProjectedEvent& event, ReadBatch* batch) {
 
 Status ApplicantIndex::Flush(ReadBatch* batch) {
   return pending_.TryEach([batch](std::string_view case_number, const PendingCase& pending) {
-    return batch->PutOwned(kApplicantsFamily,
-                           IndexKey(pending.id_number, kCaseSeparator, case_number),
-                           EncodeCase(pending.entry));
+    return batch->Put(kApplicantsFamily, IndexKey(pending.id_number, kCaseSeparator, case_number),
+                      EncodeCase(pending.entry));
   });
 }
 

@@ -257,8 +257,8 @@ Status Dashboard::ApplyCase(const ProjectedEvent& projected) {
 
 Status Dashboard::Flush(ReadBatch* batch) {
   return pending_.TryEach([&](std::string_view case_number, const Row& row) {
-    return batch->PutOwned(kDashboardFamily, TaggedKey(kCaseKeyTag, case_number),
-                           dashboard_internal::EncodeRow(row, *table_));
+    return batch->Put(kDashboardFamily, TaggedKey(kCaseKeyTag, case_number),
+                      dashboard_internal::EncodeRow(row, *table_));
   });
 }
 

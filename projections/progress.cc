@@ -130,8 +130,8 @@ Status Progress::Apply(const ProjectedEvent& event, ReadBatch* batch) {
 
 Status Progress::Flush(ReadBatch* batch) {
   return pending_.TryEach([batch](std::string_view case_number, const ProgressDraft& record) {
-    return batch->PutOwned(kProgressFamily, TaggedKey(kCaseKeyTag, case_number),
-                           EncodeProgressDraft(record));
+    return batch->Put(kProgressFamily, TaggedKey(kCaseKeyTag, case_number),
+                      EncodeProgressDraft(record));
   });
 }
 

@@ -34,6 +34,10 @@ constexpr size_t kBulkWriteBufferBytes = 256 << 20;  // per family, replay: one 
 // Under the read store's directory: the table files of a bulk commit until they are ingested.
 constexpr std::string_view kBulkDirectory = "bulk";
 
+rocksdb::Slice ToSlice(std::string_view bytes) {
+  return rocksdb::Slice(bytes.data(), bytes.size());
+}
+
 // Files in level 0 of a family; 0 when RocksDB does not say. A string property, not an int one.
 uint64_t Level0FilesOf(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* handle) {
   std::string files;
@@ -99,17 +103,67 @@ struct ReadStore::Impl {
 // touched by several events of a batch is written once). Not RocksDB's WriteBatchWithIndex:
 // staging and lookups are O(1), and the memtable sees no superseded values. The entries sit in
 // one vector in the order they were first staged, found through an open-addressing index of
-// their hashes: a Put allocates only its key and value, a Get nothing (a node-based hash map
-// with a heap key per lookup was ~5 % of a replay's samples).
+// their hashes (a node-based hash map with a heap key per lookup was ~5 % of a replay's
+// samples). Their keys and values are copied into the batch's arena: a replay batch stages
+// ~140,000 entries of ~65 bytes, and a heap string for each key and value had cost two
+// allocations to stage and two frees, from another thread, to drop (~8 % of a replay's
+// instructions went to the allocator), and scattered the bytes the commit reads in key order.
 struct ReadBatch::Impl {
-  struct Entry {
-    bool deleted = false;
-    std::string value;
+  // Bytes that never move until the batch goes: blocks of kBlockBytes, a large value a block of
+  // its own. Nothing is freed before the batch (a key staged again, rare, leaves its old value).
+  class Arena {
+   public:
+    std::string_view Copy(std::string_view bytes) {
+      if (bytes.empty()) return {};
+      char* at = nullptr;
+      if (bytes.size() > kBlockBytes / 4) {
+        at = large_.emplace_back(new char[bytes.size()]).get();
+      } else {
+        if (blocks_.empty() || kBlockBytes - used_ < bytes.size()) {
+          blocks_.emplace_back(new char[kBlockBytes]);
+          used_ = 0;
+        }
+        at = blocks_.back().get() + used_;
+        used_ += bytes.size();
+      }
+      std::memcpy(at, bytes.data(), bytes.size());
+      return std::string_view(at, bytes.size());
+    }
+    // The key of an entry: the family index byte, then the key.
+    std::string_view Key(uint8_t family, std::string_view key) {
+      if (blocks_.empty() || kBlockBytes - used_ < key.size() + 1) {
+        if (key.size() + 1 > kBlockBytes / 4) {
+          std::string joined(1, static_cast<char>(family));
+          joined.append(key);
+          return Copy(joined);
+        }
+        blocks_.emplace_back(new char[kBlockBytes]);
+        used_ = 0;
+      }
+      char* at = blocks_.back().get() + used_;
+      at[0] = static_cast<char>(family);
+      std::memcpy(at + 1, key.data(), key.size());
+      used_ += key.size() + 1;
+      return std::string_view(at, key.size() + 1);
+    }
+
+   private:
+    static constexpr size_t kBlockBytes = size_t{1} << 20;
+    std::vector<std::unique_ptr<char[]>> blocks_;
+    std::vector<std::unique_ptr<char[]>> large_;
+    size_t used_ = 0;  // of the last block
   };
-  using Staged = std::pair<std::string, Entry>;  // family index byte + key, its last write
+
+  struct Staged {
+    std::string_view key;  // family index byte + key, in the arena
+    std::string_view value;
+    bool deleted = false;
+    uint8_t family() const { return static_cast<uint8_t>(key[0]); }
+  };
 
   const ReadStore::Impl* store = nullptr;
   std::vector<Staged> entries;
+  Arena arena;
   size_t operations = 0;
   const Impl* earlier = nullptr;  // ReadThrough
 
@@ -118,14 +172,14 @@ struct ReadBatch::Impl {
   static uint64_t Hash(uint8_t family, std::string_view key) {
     return internal::HashBytes(key) + family * 0x9e3779b97f4a7c15ULL;
   }
-  static bool Matches(const std::string& entry_key, uint8_t family, std::string_view key) {
+  static bool Matches(std::string_view entry_key, uint8_t family, std::string_view key) {
     return entry_key.size() == key.size() + 1 && static_cast<uint8_t>(entry_key[0]) == family &&
-           std::string_view(entry_key).substr(1) == key;
+           entry_key.substr(1) == key;
   }
-  const Entry* Find(uint8_t family, std::string_view key, uint64_t hash) const {
+  const Staged* Find(uint8_t family, std::string_view key, uint64_t hash) const {
     const int64_t found = hash_index.Find(
-        hash, [&](uint32_t position) { return Matches(entries[position].first, family, key); });
-    return found < 0 ? nullptr : &entries[found].second;
+        hash, [&](uint32_t position) { return Matches(entries[position].key, family, key); });
+    return found < 0 ? nullptr : &entries[found];
   }
 
   Result<uint8_t> Family(std::string_view family) const {
@@ -133,24 +187,24 @@ struct ReadBatch::Impl {
     if (!index.ok()) return index.status();
     return static_cast<uint8_t>(*index);
   }
-  // The entry of (family, key), made when missing; counts one operation.
-  Result<Entry*> Stage(std::string_view family, std::string_view key) {
+  // Stages the last write of (family, key): its value, or a delete.
+  Status Stage(std::string_view family, std::string_view key, std::string_view value,
+               bool deleted) {
     Result<uint8_t> index = Family(family);
     if (!index.ok()) return index.status();
     hash_index.Reserve(entries.size() + 1);
     const uint64_t hash = Hash(*index, key);
     internal::HashIndex::Cell& cell = hash_index.Probe(
-        hash, [&](uint32_t position) { return Matches(entries[position].first, *index, key); });
+        hash, [&](uint32_t position) { return Matches(entries[position].key, *index, key); });
     if (cell.index_plus_one == 0) {
-      std::string entry_key;
-      entry_key.reserve(key.size() + 1);
-      entry_key.push_back(static_cast<char>(*index));
-      entry_key.append(key);
-      entries.emplace_back(std::move(entry_key), Entry{});
+      entries.push_back(Staged{arena.Key(*index, key), {}, false});
       cell = internal::HashIndex::Cell{hash, static_cast<uint32_t>(entries.size())};
     }
+    Staged& staged = entries[cell.index_plus_one - 1];
+    staged.value = deleted ? std::string_view() : arena.Copy(value);
+    staged.deleted = deleted;
     ++operations;
-    return &entries[cell.index_plus_one - 1].second;
+    return Status::Ok();
   }
 };
 
@@ -174,7 +228,7 @@ struct FamilyRuns {
     std::vector<size_t> counts;
     for (const auto* batch : batches) {
       for (const Staged& staged : batch->entries) {
-        const uint8_t family = static_cast<uint8_t>(staged.first[0]);
+        const uint8_t family = staged.family();
         if (family >= counts.size()) counts.resize(family + 1, 0);
         ++counts[family];
       }
@@ -184,10 +238,9 @@ struct FamilyRuns {
     uint32_t order = 0;
     for (const auto* batch : batches) {
       for (const Staged& staged : batch->entries) {
-        SortKey& key =
-            runs[static_cast<uint8_t>(staged.first[0])].emplace_back(SortKey{{}, order++, &staged});
+        SortKey& key = runs[staged.family()].emplace_back(SortKey{{}, order++, &staged});
         std::array<unsigned char, 24> bytes{};
-        std::memcpy(bytes.data(), staged.first.data(), std::min(bytes.size(), staged.first.size()));
+        std::memcpy(bytes.data(), staged.key.data(), std::min(bytes.size(), staged.key.size()));
         for (size_t word = 0; word < key.head.size(); ++word) {
           uint64_t value = 0;
           for (size_t at = 0; at < 8; ++at) value = value << 8 | bytes[word * 8 + at];
@@ -204,7 +257,7 @@ struct FamilyRuns {
       if (left.head[0] != right.head[0]) return left.head[0] < right.head[0];
       if (left.head[1] != right.head[1]) return left.head[1] < right.head[1];
       if (left.head[2] != right.head[2]) return left.head[2] < right.head[2];
-      const int tail = left.staged->first.compare(right.staged->first);
+      const int tail = left.staged->key.compare(right.staged->key);
       return tail != 0 ? tail < 0 : left.order < right.order;
     });
   }
@@ -213,9 +266,9 @@ struct FamilyRuns {
   static rocksdb::Status ForEachLast(const std::vector<SortKey>& run, Fn&& fn) {
     rocksdb::Status status;
     for (size_t at = 0; status.ok() && at < run.size(); ++at) {
-      const auto& [entry_key, entry] = *run[at].staged;
-      if (at + 1 < run.size() && run[at + 1].staged->first == entry_key) continue;
-      status = fn(rocksdb::Slice(entry_key.data() + 1, entry_key.size() - 1), entry);
+      const Staged& staged = *run[at].staged;
+      if (at + 1 < run.size() && run[at + 1].staged->key == staged.key) continue;
+      status = fn(rocksdb::Slice(staged.key.data() + 1, staged.key.size() - 1), staged);
     }
     return status;
   }
@@ -256,7 +309,7 @@ Status IngestRuns(StoreImpl* impl, Runs* runs) {
       rocksdb::Status status = writer.Open(files[at].external_files.front());
       if (status.ok()) {
         status = Runs::ForEachLast(run, [&](const rocksdb::Slice& key, const auto& entry) {
-          return entry.deleted ? writer.Delete(key) : writer.Put(key, entry.value);
+          return entry.deleted ? writer.Delete(key) : writer.Put(key, ToSlice(entry.value));
         });
       }
       if (status.ok()) status = writer.Finish();
@@ -306,27 +359,11 @@ ReadBatch::ReadBatch(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ReadBatch::~ReadBatch() = default;
 
 Status ReadBatch::Put(std::string_view family, std::string_view key, std::string_view value) {
-  Result<Impl::Entry*> entry = impl_->Stage(family, key);
-  if (!entry.ok()) return entry.status();
-  (*entry)->deleted = false;
-  (*entry)->value.assign(value);
-  return Status::Ok();
-}
-
-Status ReadBatch::PutOwned(std::string_view family, std::string_view key, std::string value) {
-  Result<Impl::Entry*> entry = impl_->Stage(family, key);
-  if (!entry.ok()) return entry.status();
-  (*entry)->deleted = false;
-  (*entry)->value = std::move(value);
-  return Status::Ok();
+  return impl_->Stage(family, key, value, /*deleted=*/false);
 }
 
 Status ReadBatch::Delete(std::string_view family, std::string_view key) {
-  Result<Impl::Entry*> entry = impl_->Stage(family, key);
-  if (!entry.ok()) return entry.status();
-  (*entry)->deleted = true;
-  (*entry)->value.clear();
-  return Status::Ok();
+  return impl_->Stage(family, key, {}, /*deleted=*/true);
 }
 
 Result<std::optional<std::string>> ReadBatch::Get(std::string_view family,
@@ -335,7 +372,7 @@ Result<std::optional<std::string>> ReadBatch::Get(std::string_view family,
   if (!index.ok()) return index.status();
   const uint64_t hash = Impl::Hash(*index, key);
   for (const Impl* batch = impl_.get(); batch != nullptr; batch = batch->earlier) {
-    const Impl::Entry* staged = batch->Find(*index, key, hash);
+    const Impl::Staged* staged = batch->Find(*index, key, hash);
     if (staged == nullptr) continue;
     if (staged->deleted) return std::optional<std::string>();
     return std::optional<std::string>(staged->value);
@@ -350,10 +387,8 @@ Result<std::optional<std::string>> ReadBatch::Get(std::string_view family,
 
 void ReadBatch::SetCheckpoint(std::string_view projection, uint64_t position) {
   // The checkpoints family is always opened (ReadStore::Open adds it).
-  Result<Impl::Entry*> entry = impl_->Stage(kCheckpointsFamily, projection);
-  if (!entry.ok()) return;
-  (*entry)->deleted = false;
-  (*entry)->value = internal::BigEndian(position);
+  (void)impl_->Stage(kCheckpointsFamily, projection, internal::BigEndian(position),
+                     /*deleted=*/false);
 }
 
 void ReadBatch::ReadThrough(const ReadBatch* earlier) {
@@ -504,8 +539,8 @@ Status ReadStore::Commit(const std::vector<ReadBatch*>& batches, const CommitOpt
   if (options.ingest) return IngestRuns(impl_.get(), &runs);
   size_t bytes = 0;
   for (const ReadBatch::Impl* batch : impls) {
-    for (const auto& [entry_key, entry] : batch->entries) {
-      bytes += entry_key.size() + entry.value.size() + 8;
+    for (const ReadBatch::Impl::Staged& staged : batch->entries) {
+      bytes += staged.key.size() + staged.value.size() + 8;
     }
   }
   rocksdb::WriteBatch write_batch(bytes);  // one allocation, no regrowing copies
@@ -514,9 +549,10 @@ Status ReadStore::Commit(const std::vector<ReadBatch*>& batches, const CommitOpt
     rocksdb::ColumnFamilyHandle* handle = impl_->handles[family];
     YIWANG_RETURN_IF_ERROR(FromRocks(
         Runs::ForEachLast(runs.runs[family],
-                          [&](const rocksdb::Slice& key, const ReadBatch::Impl::Entry& entry) {
-                            return entry.deleted ? write_batch.Delete(handle, key)
-                                                 : write_batch.Put(handle, key, entry.value);
+                          [&](const rocksdb::Slice& key, const ReadBatch::Impl::Staged& entry) {
+                            return entry.deleted
+                                       ? write_batch.Delete(handle, key)
+                                       : write_batch.Put(handle, key, ToSlice(entry.value));
                           }),
         "batch"));
   }

@@ -68,8 +68,6 @@ class ReadBatch {
   ReadBatch& operator=(const ReadBatch&) = delete;
 
   Status Put(std::string_view family, std::string_view key, std::string_view value);
-  // The same, taking the value's buffer instead of copying it (flushes of encoded records).
-  Status PutOwned(std::string_view family, std::string_view key, std::string value);
   Status Delete(std::string_view family, std::string_view key);
   Result<std::optional<std::string>> Get(std::string_view family, std::string_view key) const;
   void SetCheckpoint(std::string_view projection, uint64_t position);
