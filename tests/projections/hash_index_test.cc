@@ -81,4 +81,47 @@ TEST(CaseTableTest, EmplaceMakesOrResetsTheCaseValueInPlace) {
   EXPECT_EQ(table.size(), 1999u);
 }
 
+// After Clear a table is empty whatever it held, a case of the next batch starts from a default
+// value even where it reuses a kept entry (and its string's buffer), and a smaller batch after a
+// larger one leaves only as many entries as it used.
+TEST(CaseTableTest, ClearForgetsEveryCaseAndTheNextBatchStartsFromDefaults) {
+  CaseSlotter slots;
+  CaseTable<std::string> table;
+  const EnvelopeView envelope;
+  auto event = [&](const std::string& number) {
+    return ProjectedEvent{envelope, nullptr, number, slots.SlotOf(number)};
+  };
+  auto number = [](int index) { return "33010620250904" + std::to_string(10'000 + index); };
+  const std::string long_value(200, 'x');  // past the small-string size: a heap buffer
+  for (int index = 0; index < 100; ++index) table.Emplace(event(number(index))) = long_value;
+  table.Clear();
+  slots.Reset();
+  EXPECT_TRUE(table.empty());
+  EXPECT_EQ(table.Find(event(number(0))), nullptr);
+  EXPECT_EQ(table.Find(ProjectedEvent{envelope, nullptr, number(0)}), nullptr);  // by number too
+
+  // The next batch: other cases in the kept entries, and one seen before, all from defaults.
+  for (int index = 100; index < 110; ++index) {
+    std::string& value = table.Emplace(event(number(index)));
+    EXPECT_EQ(value, "");
+    value = "batch 2";
+  }
+  EXPECT_EQ(table.Put(event(number(0)), "again"), "again");
+  EXPECT_EQ(table.size(), 11u);
+  std::vector<std::string> seen;
+  table.ForEach([&](std::string_view case_number, const std::string& value) {
+    seen.push_back(std::string(case_number) + "=" + value);
+  });
+  ASSERT_EQ(seen.size(), 11u);
+  EXPECT_EQ(seen.front(), number(100) + "=batch 2");
+  EXPECT_EQ(seen.back(), number(0) + "=again");
+
+  table.Clear();
+  slots.Reset();
+  for (int index = 0; index < 3; ++index) {
+    EXPECT_EQ(table.Emplace(event(number(200 + index))), "");
+  }
+  EXPECT_EQ(table.size(), 3u);
+}
+
 }  // namespace yiwang::test
