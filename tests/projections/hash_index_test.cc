@@ -53,6 +53,35 @@ TEST(HashBytesTest, EveryByteAndTheLengthCount) {
   EXPECT_EQ(short_hashes.size(), short_keys.size());
 }
 
+// Case slots are dense from 0 in first-seen order, the same for a case seen again, and give
+// back each case number, short (kept in the slot's record), at the record's limit or longer
+// (kept aside), the empty one included; Reset starts again from 0.
+TEST(CaseSlotterTest, SlotsAreDenseAndGiveBackEveryCaseNumber) {
+  CaseSlotter slots;
+  std::vector<std::string> numbers = {"3301062025090400001",   "33010620250904000012", "",
+                                      "330106202509040000123", std::string(64, '9'),   "x"};
+  for (int index = 0; index < 3000; ++index) {
+    numbers.push_back("33010620250904" + std::to_string(10'000 + index));
+    numbers.push_back("long-case-number-kept-aside-" + std::to_string(index));
+  }
+  for (size_t slot = 0; slot < numbers.size(); ++slot) {
+    ASSERT_EQ(slots.SlotOf(numbers[slot]), slot);
+  }
+  EXPECT_EQ(slots.size(), numbers.size());
+  for (size_t slot = 0; slot < numbers.size(); ++slot) {
+    EXPECT_EQ(slots.SlotOf(numbers[slot]), slot);  // seen again: the same slot
+    EXPECT_EQ(slots.Key(static_cast<uint32_t>(slot)), numbers[slot]);
+    EXPECT_EQ(slots.Find(numbers[slot]), slot);
+  }
+  EXPECT_EQ(slots.Find("3301062025090400002"), std::nullopt);
+  EXPECT_EQ(slots.Find(std::string(65, '9')), std::nullopt);
+  slots.Reset();
+  EXPECT_EQ(slots.size(), 0u);
+  EXPECT_EQ(slots.Find(numbers[0]), std::nullopt);
+  EXPECT_EQ(slots.SlotOf(numbers[4]), 0u);
+  EXPECT_EQ(slots.Key(0), numbers[4]);
+}
+
 }  // namespace
 // A batch's per-case table: Emplace builds a default value in place for a new case and resets
 // an existing one; values found by slot and by case number are the same objects, and stay put
