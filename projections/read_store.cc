@@ -1,5 +1,6 @@
 #include "projections/read_store.h"
 
+#include <pthread.h>
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
@@ -267,7 +268,11 @@ struct FamilyRuns {
     rocksdb::Status status;
     for (size_t at = 0; status.ok() && at < run.size(); ++at) {
       const Staged& staged = *run[at].staged;
-      if (at + 1 < run.size() && run[at + 1].staged->key == staged.key) continue;
+      // The heads first: they sit in the run, the keys wherever their batch staged them.
+      if (at + 1 < run.size() && run[at + 1].head == run[at].head &&
+          run[at + 1].staged->key == staged.key) {
+        continue;
+      }
       status = fn(rocksdb::Slice(staged.key.data() + 1, staged.key.size() - 1), staged);
     }
     return status;
@@ -318,7 +323,10 @@ Status IngestRuns(StoreImpl* impl, Runs* runs) {
   };
   std::vector<std::thread> helpers;
   for (size_t helper = 1; helper < std::min(families.size(), kBulkWriteThreadsMax); ++helper) {
-    helpers.emplace_back(write_files);
+    helpers.emplace_back([&] {
+      pthread_setname_np(pthread_self(), "bulk-write");  // for top -H and perf
+      write_files();
+    });
   }
   write_files();
   for (std::thread& helper : helpers) helper.join();
