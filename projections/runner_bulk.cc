@@ -188,17 +188,27 @@ void DecodeChunks(BatchCutter cutter, RawQueue* raw, const std::vector<ChunkQueu
     std::shared_ptr<Chunk> chunk = raw->Pop();
     if (chunk == nullptr) return;  // cancelled
     const std::string_view bytes(chunk->raw);
-    size_t begin = 0;
-    for (size_t event = 0; chunk->status.ok() && event < chunk->positions.size(); ++event) {
-      DecodedEvent& decoded = chunk->events[event];
-      chunk->status = internal::DecodeStored(
-          chunk->positions[event], bytes.substr(begin, chunk->ends[event] - begin), &decoded);
-      begin = chunk->ends[event];
-      if (!chunk->status.ok()) break;
-      decoded.NumberCase(&slots);
+    auto number = [&](size_t event) {
+      chunk->events[event].NumberCase(&slots);
       if (cutter.Ends(chunk->positions[event])) slots.Reset();
       ++chunk->count;
+    };
+    // Each event is numbered one event after its decode, which prefetched its case's cell in
+    // the slots' index: the decode of the next event hides that miss (perf had SlotOf's own
+    // samples, the miss, at ~3.5 % of a replay's).
+    size_t begin = 0;
+    size_t decoded = 0;
+    for (size_t event = 0; event < chunk->positions.size(); ++event) {
+      chunk->status = internal::DecodeStored(chunk->positions[event],
+                                             bytes.substr(begin, chunk->ends[event] - begin),
+                                             &chunk->events[event]);
+      begin = chunk->ends[event];
+      if (!chunk->status.ok()) break;
+      chunk->events[event].PrefetchCase(slots);
+      decoded = event + 1;
+      if (event > 0) number(event - 1);
     }
+    while (chunk->count < decoded) number(chunk->count);
     // After an error the chunk carries it, and its decoded events before it, as the last one.
     const bool last = chunk->last || !chunk->status.ok();
     chunk->last = last;

@@ -59,6 +59,9 @@ class CaseSlotter {
     }
     return cell.index_plus_one - 1;
   }
+  // Starts loading what SlotOf(case_number) will read first (its hash cell, most likely a cache
+  // miss: a replay batch's ~30,000 cases fill a 1 MiB index).
+  void Prefetch(std::string_view case_number) const { index_.Prefetch(HashBytes(case_number)); }
   // Forgets every case; the next one gets slot 0. Keeps the memory.
   void Reset() {
     index_.Clear();

@@ -30,6 +30,10 @@ class DecodedEvent {
                                  : std::string_view();
   }
 
+  // For NumberCase soon after (see CaseSlotter::Prefetch).
+  void PrefetchCase(const CaseSlotter& slots) const {
+    if (recorded_.has_value()) slots.Prefetch(case_number());
+  }
   // Numbers a case event's case within the batch `slots` numbers (ProjectedEvent::case_slot).
   void NumberCase(CaseSlotter* slots) {
     case_slot_ = recorded_.has_value() ? slots->SlotOf(case_number()) : kNoCaseSlot;
