@@ -61,6 +61,7 @@ class ApplicantIndex : public Projection {
   // kDataLoss for a case event whose case was never submitted. A case's entry stays in memory
   // until Flush, which writes each changed entry once.
   Status Apply(const ProjectedEvent& event, ReadBatch* batch) override;
+  void Prefetch(const ProjectedEvent& event) const override { pending_.Prefetch(event); }
   Status Flush(ReadBatch* batch) override;
   void Committed() override { pending_.Clear(); }
   void Discard() override { pending_.Clear(); }

@@ -117,6 +117,9 @@ class AuditTrail : public Projection {
   // kDataLoss for case data that does not decode or an answer to an unknown order;
   // kFailedPrecondition when positions must be re-read and no log is attached.
   Status Apply(const ProjectedEvent& event, ReadBatch* batch) override;
+  void Prefetch(const ProjectedEvent& event) const override {
+    batch_departments_.Prefetch(event, 1);
+  }
   // Stages the chunk being filled and the coverage mark.
   Status Flush(ReadBatch* batch) override;
   void Committed() override;

@@ -255,6 +255,8 @@ Status Dashboard::ApplyCase(const ProjectedEvent& projected) {
   return Status::Ok();
 }
 
+void Dashboard::Prefetch(const ProjectedEvent& event) const { pending_.Prefetch(event); }
+
 Status Dashboard::Flush(ReadBatch* batch) {
   return pending_.TryEach([&](std::string_view case_number, const Row& row) {
     return batch->Put(kDashboardFamily, TaggedKey(kCaseKeyTag, case_number),

@@ -129,6 +129,7 @@ class Dashboard : public Projection {
   // kDataLoss for an event that does not decode, a case event before its CaseSubmitted, or a
   // stored row that does not decode. Events already folded (version <= the row's) are skipped.
   Status Apply(const ProjectedEvent& event, ReadBatch* batch) override;
+  void Prefetch(const ProjectedEvent& event) const override;
   // Writes each row changed by the batch once.
   Status Flush(ReadBatch* batch) override;
   void Committed() override;

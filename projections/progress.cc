@@ -128,6 +128,14 @@ Status Progress::Apply(const ProjectedEvent& event, ReadBatch* batch) {
   return Status::Ok();
 }
 
+void Progress::Prefetch(const ProjectedEvent& event) const {
+  // The state's first lines (version, status: Apply's first reads) and the timeline's string.
+  if (const ProgressDraft* draft = pending_.Peek(event)) {
+    internal::PrefetchLines(draft, 2);
+    internal::PrefetchLines(&draft->timeline);
+  }
+}
+
 Status Progress::Flush(ReadBatch* batch) {
   return pending_.TryEach([batch](std::string_view case_number, const ProgressDraft& record) {
     return batch->Put(kProgressFamily, TaggedKey(kCaseKeyTag, case_number),

@@ -52,6 +52,7 @@ class Progress : public Projection {
   // CaseSubmitted. Events already folded (version <= the record's) are skipped.
   // A case's record stays decoded in memory until Flush, which encodes each changed record once.
   Status Apply(const ProjectedEvent& event, ReadBatch* batch) override;
+  void Prefetch(const ProjectedEvent& event) const override;
   Status Flush(ReadBatch* batch) override;
   void Committed() override;
   // Replay writes a batch after Committed(): a query in between may have cached a record read

@@ -108,6 +108,9 @@ class Projection {
   // Applies the event: stages its effect in `batch`, or keeps it in memory until Flush. A
   // non-OK Status stops the runner; the batch is dropped (Discard).
   virtual Status Apply(const ProjectedEvent& event, ReadBatch* batch) = 0;
+  // Replay calls this a couple of events before Apply(event): start loading the state Apply will
+  // read (internal::PrefetchLines), without reading it. Only a hint; the default does nothing.
+  virtual void Prefetch(const ProjectedEvent& /*event*/) const {}
   // The runner is about to commit `batch`: stage everything Apply kept in memory. An error
   // drops the batch as in Apply.
   virtual Status Flush(ReadBatch* /*batch*/) { return Status::Ok(); }

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "projections/internal/decoded_event.h"
+#include "projections/internal/prefetch.h"
 #include "projections/runner.h"
 
 namespace yiwang::projections {
@@ -31,6 +32,8 @@ namespace {
 using internal::DecodedEvent;
 
 constexpr std::chrono::milliseconds kReplayProgressIntervalMs{250};
+constexpr size_t kReplayPrefetchAhead = 2;  // events
+constexpr size_t kStoredPrefetchLines = 4;  // of an event's stored bytes: the envelope's start
 
 struct Chunk {
   // The reader's copy of the stored events: event i is raw[ends[i - 1], ends[i]) at positions[i].
@@ -332,6 +335,20 @@ Status ProjectionRunner::BulkCatchUp(const CatchUpOptions& options) {
       // before a bad event are committed.
       Status status;
       for (size_t event = 0; status.ok() && event < chunk->count; ++event) {
+        // This thread has not touched the events yet: the decoded event and the stored bytes
+        // its envelope views, a few events ahead (perf had the first reads of each at a third
+        // of Progress::Apply's samples).
+        // Then, closer, the state of the event's case in each projection (Projection::
+        // Prefetch), which reads the decoded event's slot.
+        if (const size_t ahead = event + 2 * kReplayPrefetchAhead; ahead < chunk->count) {
+          chunk->events[ahead].Prefetch();
+          internal::PrefetchLines(chunk->raw.data() + (ahead == 0 ? 0 : chunk->ends[ahead - 1]),
+                                  kStoredPrefetchLines);
+        }
+        if (const size_t ahead = event + kReplayPrefetchAhead; ahead < chunk->count) {
+          const ProjectedEvent coming = chunk->events[ahead].view();
+          for (size_t index : members[group]) projections_[index]->Prefetch(coming);
+        }
         const ProjectedEvent projected = chunk->events[event].view();
         for (size_t index : members[group]) {
           if (status.ok()) status = ApplyTo(index, projected, batches[group].get());

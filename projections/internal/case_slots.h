@@ -20,6 +20,7 @@
 
 #include "domain/status.h"
 #include "projections/internal/hash_index.h"
+#include "projections/internal/prefetch.h"
 #include "projections/internal/string_map.h"
 #include "projections/runner.h"
 
@@ -118,6 +119,17 @@ class CaseTable {
     if (found == by_number_.end()) return nullptr;
     Bind(event.case_slot, found->second);
     return &entries_[found->second].value;
+  }
+  // Starts loading the first `lines` cache lines of the case's value when the batch has it
+  // (found by slot only: a prefetch must not wait for a lookup's misses).
+  void Prefetch(const ProjectedEvent& event, size_t lines = 2) const {
+    if (event.case_slot >= by_slot_.size() || by_slot_[event.case_slot] == 0) return;
+    PrefetchLines(&entries_[by_slot_[event.case_slot] - 1].value, lines);
+  }
+  // The address of the case's value when the batch has it (found by slot only), for prefetches.
+  const Value* Peek(const ProjectedEvent& event) const {
+    if (event.case_slot >= by_slot_.size() || by_slot_[event.case_slot] == 0) return nullptr;
+    return &entries_[by_slot_[event.case_slot] - 1].value;
   }
   // Sets the case's value (an insert, or a replacement when the case is already here).
   Value& Put(const ProjectedEvent& event, Value value) {

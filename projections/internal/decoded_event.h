@@ -9,6 +9,7 @@
 #include "domain/events.h"
 #include "domain/status.h"
 #include "projections/internal/case_slots.h"
+#include "projections/internal/prefetch.h"
 #include "projections/runner.h"
 
 namespace yiwang::projections::internal {
@@ -30,6 +31,11 @@ class DecodedEvent {
                                  : std::string_view();
   }
 
+  // Starts loading what view() and the envelope's fields read first.
+  void Prefetch() const {
+    PrefetchLines(&view_, (sizeof(view_) + kCacheLineBytes - 1) / kCacheLineBytes);
+    PrefetchLines(&recorded_);
+  }
   // For NumberCase soon after (see CaseSlotter::Prefetch).
   void PrefetchCase(const CaseSlotter& slots) const {
     if (recorded_.has_value()) slots.Prefetch(case_number());
@@ -48,10 +54,11 @@ class DecodedEvent {
  private:
   friend Status DecodeStored(uint64_t position, std::string_view bytes, DecodedEvent* out);
 
-  EnvelopeView view_;    // of the stored bytes, or of owned_
-  EventEnvelope owned_;  // the parser's (bytes not in canonical form)
+  // The members every projection reads first, side by side; owned_, rarely used, last.
+  EnvelopeView view_;                          // of the stored bytes, or of owned_
   std::optional<RecordedCaseEvent> recorded_;  // case events (case stream, case event type)
   uint32_t case_slot_ = kNoCaseSlot;           // see NumberCase
+  EventEnvelope owned_;                        // the parser's (bytes not in canonical form)
 };
 
 // Decodes the event stored at `position`, `bytes`, into `out`, reusing its strings' capacity.

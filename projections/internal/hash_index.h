@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "projections/internal/prefetch.h"
+
 namespace yiwang::projections::internal {
 
 // A 64-bit hash of a short key (case numbers, a batch's keys): a multiply and a shift per eight
@@ -75,11 +77,7 @@ class HashIndex {
   void Clear() { std::fill(cells_.begin(), cells_.end(), Cell{}); }
   // Starts loading the cell where a probe for `hash` begins, for a Probe or Find soon after.
   void Prefetch(uint64_t hash) const {
-    // An asm statement: GCC 12 found the callers of __builtin_prefetch (and _mm_prefetch) free
-    // of side effects, so calls whose result nothing used went, prefetch and all.
-    if (!cells_.empty()) {
-      asm volatile("prefetcht0 %0" : : "m"(cells_[hash & (cells_.size() - 1)]));
-    }
+    if (!cells_.empty()) PrefetchLines(&cells_[hash & (cells_.size() - 1)]);
   }
 
  private:

@@ -108,6 +108,13 @@ TEST(CaseTableTest, EmplaceMakesOrResetsTheCaseValueInPlace) {
   EXPECT_EQ(&table.Emplace(event(first)), &value);  // reset, in place
   EXPECT_EQ(value, "");
   EXPECT_EQ(table.size(), 1999u);
+  // Peek (for prefetches) finds by slot only, never by number, and never inserts.
+  EXPECT_EQ(table.Peek(event(first)), &value);
+  EXPECT_EQ(table.Peek(ProjectedEvent{envelope, nullptr, first}), nullptr);
+  EXPECT_EQ(table.Peek(event("3301062025090499999")), nullptr);
+  table.Prefetch(event(first));
+  table.Prefetch(event("3301062025090499998"));
+  EXPECT_EQ(table.size(), 1999u);
 }
 
 // After Clear a table is empty whatever it held, a case of the next batch starts from a default
