@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace yiwang {
@@ -186,6 +187,58 @@ TEST(TimestampTest, ParsesEveryFieldAndRefusesBadDatesAfterGoodOnes) {
   }
   EXPECT_EQ(ParseTimestamp("2025-02-28T10:11:12.345Z")->unix_ms,
             day * kMillisPerDay + 10 * 3'600'000 + 11 * 60'000 + 12'345);
+}
+
+// Two days taking turns (an event's occurred_at and recorded_at around midnight), then a third:
+// each remembered day gives its own days, and a bad date never passes for one of them.
+TEST(TimestampTest, TwoDaysTakingTurnsAndAThirdParseExactly) {
+  const int64_t day = 20'147;  // 2025-02-28
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(ParseTimestamp("2025-02-28T23:59:59.000Z")->unix_ms,
+              (day + 1) * kMillisPerDay - 1000);
+    EXPECT_EQ(ParseTimestamp("2025-03-01T00:00:01.000Z")->unix_ms,
+              (day + 1) * kMillisPerDay + 1000);
+    EXPECT_FALSE(ParseTimestamp("2025-02-29T00:00:00.000Z").ok());
+  }
+  EXPECT_EQ(ParseTimestamp("2025-03-02T00:00:00Z")->unix_ms, (day + 2) * kMillisPerDay);
+  EXPECT_EQ(ParseTimestamp("2025-02-28T00:00:00Z")->unix_ms, day * kMillisPerDay);
+  EXPECT_EQ(ParseTimestamp("2025-03-01T00:00:00Z")->unix_ms, (day + 1) * kMillisPerDay);
+}
+
+// Every byte of the clock part, changed to every other value: the parse agrees with a plain
+// reading of the text (two digits, a colon, two digits, a colon, two digits, in range).
+TEST(TimestampTest, EveryByteOfTheClockCounts) {
+  const std::string base = "2025-02-28T10:11:12.345Z";
+  const int64_t day = 20'147;
+  auto expected = [&](const std::string& text) -> std::optional<int64_t> {
+    auto digit = [&](size_t at) { return text[at] >= '0' && text[at] <= '9'; };
+    for (size_t at : {11, 12, 14, 15, 17, 18}) {
+      if (!digit(at)) return std::nullopt;
+    }
+    if (text[13] != ':' || text[16] != ':') return std::nullopt;
+    auto two = [&](size_t at) { return (text[at] - '0') * 10 + (text[at + 1] - '0'); };
+    if (two(11) > 23 || two(14) > 59 || two(17) > 59) return std::nullopt;
+    return day * kMillisPerDay + two(11) * 3'600'000LL + two(14) * 60'000LL + two(17) * 1000LL +
+           345;
+  };
+  int accepted = 0;
+  for (size_t at = 11; at <= 18; ++at) {
+    for (int value = 0; value < 256; ++value) {
+      std::string text = base;
+      text[at] = static_cast<char>(value);
+      Timestamp parsed{7};
+      const bool ok = ParseTimestampInto(text, &parsed);
+      const std::optional<int64_t> want = expected(text);
+      ASSERT_EQ(ok, want.has_value()) << text;
+      if (ok) {
+        EXPECT_EQ(parsed.unix_ms, *want) << text;
+        ++accepted;
+      } else {
+        EXPECT_EQ(parsed.unix_ms, 7) << text;
+      }
+    }
+  }
+  EXPECT_EQ(accepted, 3 + 10 + 1 + 6 + 10 + 1 + 6 + 10);  // hour tens 0-2, ... second units
 }
 
 TEST(WorkingCalendarTest, EmptyCalendarCoversNothing) {
