@@ -108,8 +108,8 @@ class CaseTable {
   // The case's value, or nullptr when the batch has not touched the case.
   Value* Find(const ProjectedEvent& event) {
     if (event.case_slot != kNoCaseSlot) {
-      if (event.case_slot < by_slot_.size() && by_slot_[event.case_slot] != 0) {
-        return &entries_[by_slot_[event.case_slot] - 1].value;
+      if (event.case_slot < by_slot_.size() && by_slot_[event.case_slot] != nullptr) {
+        return &by_slot_[event.case_slot]->value;
       }
       if (!by_number_active_) return nullptr;
     } else {
@@ -123,13 +123,13 @@ class CaseTable {
   // Starts loading the first `lines` cache lines of the case's value when the batch has it
   // (found by slot only: a prefetch must not wait for a lookup's misses).
   void Prefetch(const ProjectedEvent& event, size_t lines = 2) const {
-    if (event.case_slot >= by_slot_.size() || by_slot_[event.case_slot] == 0) return;
-    PrefetchLines(&entries_[by_slot_[event.case_slot] - 1].value, lines);
+    if (event.case_slot >= by_slot_.size() || by_slot_[event.case_slot] == nullptr) return;
+    PrefetchLines(&by_slot_[event.case_slot]->value, lines);
   }
   // The address of the case's value when the batch has it (found by slot only), for prefetches.
   const Value* Peek(const ProjectedEvent& event) const {
-    if (event.case_slot >= by_slot_.size() || by_slot_[event.case_slot] == 0) return nullptr;
-    return &entries_[by_slot_[event.case_slot] - 1].value;
+    if (event.case_slot >= by_slot_.size() || by_slot_[event.case_slot] == nullptr) return nullptr;
+    return &by_slot_[event.case_slot]->value;
   }
   // Sets the case's value (an insert, or a replacement when the case is already here).
   Value& Put(const ProjectedEvent& event, Value value) {
@@ -167,7 +167,7 @@ class CaseTable {
   size_t size() const { return used_; }
   bool empty() const { return used_ == 0; }
   void Clear() {
-    std::fill(by_slot_.begin(), by_slot_.end(), 0u);
+    std::fill(by_slot_.begin(), by_slot_.end(), nullptr);
     entries_.resize(used_);  // what this batch did not use goes
     used_ = 0;
     by_number_.clear();
@@ -198,7 +198,7 @@ class CaseTable {
   void Bind(uint32_t slot, uint32_t index) {
     if (slot == kNoCaseSlot) return;
     if (slot >= by_slot_.size()) by_slot_.resize(std::max<size_t>(slot + 1, by_slot_.size() * 2));
-    by_slot_[slot] = index + 1;
+    by_slot_[slot] = &entries_[index];
   }
   void ActivateByNumber() {
     if (by_number_active_) return;
@@ -210,7 +210,9 @@ class CaseTable {
 
   std::deque<Entry> entries_;  // the first used_ are this batch's; the rest wait for reuse
   size_t used_ = 0;
-  std::vector<uint32_t> by_slot_;  // slot -> 1 + index into entries_; 0: not touched
+  // slot -> its entry (a deque's elements stay put); null: not touched. A pointer, not an index:
+  // an index into the deque costs a load of its node pointer, a cache miss of its own in replay.
+  std::vector<Entry*> by_slot_;
   StringMap<uint32_t> by_number_;  // only once an event without a slot came
   bool by_number_active_ = false;
 };
