@@ -192,6 +192,8 @@ void DecodeChunks(BatchCutter cutter, RawQueue* raw, const std::vector<ChunkQueu
     std::shared_ptr<Chunk> chunk = raw->Pop();
     if (chunk == nullptr) return;  // cancelled
     const std::string_view bytes(chunk->raw);
+    Status read_status = std::move(chunk->status);  // the reader's, set on its last chunk
+    chunk->status = Status::Ok();
     auto number = [&](size_t event) {
       chunk->events[event].NumberCase(&slots);
       if (cutter.Ends(chunk->positions[event])) slots.Reset();
@@ -223,6 +225,9 @@ void DecodeChunks(BatchCutter cutter, RawQueue* raw, const std::vector<ChunkQueu
       if (event > 0) number(event - 1);
     }
     while (chunk->count < decoded) number(chunk->count);
+    // A read error the reader put on its last chunk comes after the chunk's events; a decode
+    // error came first, and ended the loop there.
+    if (chunk->status.ok()) chunk->status = std::move(read_status);
     // After an error the chunk carries it, and its decoded events before it, as the last one.
     const bool last = chunk->last || !chunk->status.ok();
     chunk->last = last;

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "projections/read_models.h"
@@ -246,6 +248,53 @@ TEST(RunnerBulkTest, AnEventThatDoesNotDecodeStopsReplayAndKeepsTheBatchesBefore
   for (const BufferingProjection* projection : {&first, &second}) {
     EXPECT_EQ(*store->Checkpoint(projection->name()), kept) << projection->name();
     EXPECT_EQ(Stored(*store, std::string(projection->name())), kept) << projection->name();
+  }
+}
+
+// The reader meets a block of the log that fails its checksum, halfway through: replay stops with
+// the read's error and commits nothing of the batch it was in (here the only one), rather than
+// taking the error for the end of the log and committing the events before it as complete.
+TEST(RunnerBulkTest, AReadErrorStopsReplayAndCommitsNothingOfItsBatch) {
+  CaseLogStore log;
+  RunCases(&log, 100);
+  log.Close();
+  // The events into a table file, then a byte in its middle (a data block) flipped.
+  testing::TamperWith(log.LogPath(), "events",
+                      [&](rocksdb::DB* db, rocksdb::ColumnFamilyHandle* events) {
+                        ASSERT_TRUE(db->Flush(rocksdb::FlushOptions(), events).ok());
+                      });
+  std::string largest;
+  uintmax_t largest_size = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(log.LogPath())) {
+    if (entry.path().extension() == ".sst" && entry.file_size() > largest_size) {
+      largest = entry.path().string();
+      largest_size = entry.file_size();
+    }
+  }
+  ASSERT_GT(largest_size, 8192u) << largest;
+  {
+    std::fstream file(largest, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekg(static_cast<std::streamoff>(largest_size / 2));
+    char byte = 0;
+    file.read(&byte, 1);
+    byte = static_cast<char>(byte ^ 0x5a);
+    file.seekp(static_cast<std::streamoff>(largest_size / 2));
+    file.write(&byte, 1);
+  }
+  log.Reopen();
+  std::unique_ptr<ReadStore> store = OpenStore(log.Path("read"));
+  BufferingProjection first("first"), second("second");
+  auto runner = ProjectionRunner::Create(&log.store(), store.get(), {&first, &second});
+  ASSERT_TRUE(runner.ok());
+  CatchUpOptions options;
+  options.bulk = true;
+  options.batch_events = 1'000'000;  // one batch for the whole log
+  const Status status = (*runner)->CatchUp(options);
+  EXPECT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("orrupt"), std::string::npos) << status.ToString();
+  EXPECT_EQ((*runner)->position(), 0u) << status.ToString();
+  for (const BufferingProjection* projection : {&first, &second}) {
+    EXPECT_EQ(*store->Checkpoint(projection->name()), 0u) << projection->name();
   }
 }
 
