@@ -9,7 +9,6 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -19,6 +18,8 @@
 #include <utility>
 
 #include "projections/internal/binary_codec.h"
+#include "projections/internal/byte_arena.h"
+#include "projections/internal/family_runs.h"
 #include "projections/internal/hash_index.h"
 
 namespace yiwang::projections {
@@ -105,56 +106,8 @@ struct ReadStore::Impl {
 // staging and lookups are O(1), and the memtable sees no superseded values. The entries sit in
 // one vector in the order they were first staged, found through an open-addressing index of
 // their hashes (a node-based hash map with a heap key per lookup was ~5 % of a replay's
-// samples). Their keys and values are copied into the batch's arena: a replay batch stages
-// ~140,000 entries of ~65 bytes, and a heap string for each key and value had cost two
-// allocations to stage and two frees, from another thread, to drop (~8 % of a replay's
-// instructions went to the allocator), and scattered the bytes the commit reads in key order.
+// samples). Their keys and values are copied into the batch's arena (internal/byte_arena.h).
 struct ReadBatch::Impl {
-  // Bytes that never move until the batch goes: blocks of kBlockBytes, a large value a block of
-  // its own. Nothing is freed before the batch (a key staged again, rare, leaves its old value).
-  class Arena {
-   public:
-    std::string_view Copy(std::string_view bytes) {
-      if (bytes.empty()) return {};
-      char* at = nullptr;
-      if (bytes.size() > kBlockBytes / 4) {
-        at = large_.emplace_back(new char[bytes.size()]).get();
-      } else {
-        if (blocks_.empty() || kBlockBytes - used_ < bytes.size()) {
-          blocks_.emplace_back(new char[kBlockBytes]);
-          used_ = 0;
-        }
-        at = blocks_.back().get() + used_;
-        used_ += bytes.size();
-      }
-      std::memcpy(at, bytes.data(), bytes.size());
-      return std::string_view(at, bytes.size());
-    }
-    // The key of an entry: the family index byte, then the key.
-    std::string_view Key(uint8_t family, std::string_view key) {
-      if (blocks_.empty() || kBlockBytes - used_ < key.size() + 1) {
-        if (key.size() + 1 > kBlockBytes / 4) {
-          std::string joined(1, static_cast<char>(family));
-          joined.append(key);
-          return Copy(joined);
-        }
-        blocks_.emplace_back(new char[kBlockBytes]);
-        used_ = 0;
-      }
-      char* at = blocks_.back().get() + used_;
-      at[0] = static_cast<char>(family);
-      std::memcpy(at + 1, key.data(), key.size());
-      used_ += key.size() + 1;
-      return std::string_view(at, key.size() + 1);
-    }
-
-   private:
-    static constexpr size_t kBlockBytes = size_t{1} << 20;
-    std::vector<std::unique_ptr<char[]>> blocks_;
-    std::vector<std::unique_ptr<char[]>> large_;
-    size_t used_ = 0;  // of the last block
-  };
-
   struct Staged {
     std::string_view key;  // family index byte + key, in the arena
     std::string_view value;
@@ -164,7 +117,8 @@ struct ReadBatch::Impl {
 
   const ReadStore::Impl* store = nullptr;
   std::vector<Staged> entries;
-  Arena arena;
+  internal::ByteArena arena;  // the entries' keys and values; a key staged again, rare,
+                              // leaves its old value there
   size_t operations = 0;
   const Impl* earlier = nullptr;  // ReadThrough
 
@@ -198,7 +152,10 @@ struct ReadBatch::Impl {
     internal::HashIndex::Cell& cell = hash_index.Probe(
         hash, [&](uint32_t position) { return Matches(entries[position].key, *index, key); });
     if (cell.index_plus_one == 0) {
-      entries.push_back(Staged{arena.Key(*index, key), {}, false});
+      char* bytes = arena.Allocate(key.size() + 1);
+      bytes[0] = static_cast<char>(*index);
+      std::memcpy(bytes + 1, key.data(), key.size());
+      entries.push_back(Staged{std::string_view(bytes, key.size() + 1), {}, false});
       cell = internal::HashIndex::Cell{hash, static_cast<uint32_t>(entries.size())};
     }
     Staged& staged = entries[cell.index_plus_one - 1];
@@ -206,76 +163,6 @@ struct ReadBatch::Impl {
     staged.deleted = deleted;
     ++operations;
     return Status::Ok();
-  }
-};
-
-// The staged entries of the batches of one Commit, one run per family, each sorted in key order
-// for the memtable or the table file. Sorted on copies of the keys' first 24 bytes (a read store
-// key is mostly shorter: family, tag and a 19-byte case number), so that most comparisons touch
-// neither the entries nor the keys' heap bytes; perf had the sort on the map's nodes at ~5 % of a
-// replay. Of equal keys from several batches the later batch's sorts after, and is the one
-// written.
-template <typename Staged>
-struct FamilyRuns {
-  struct SortKey {
-    std::array<uint64_t, 3> head;  // the key's first 24 bytes, big-endian, zero-padded
-    uint32_t order;                // batches in order: the later entry of a key sorts after
-    const Staged* staged;
-  };
-  std::vector<std::vector<SortKey>> runs;  // by family index (the entry key's first byte)
-
-  template <typename Batches>
-  explicit FamilyRuns(const Batches& batches) {
-    std::vector<size_t> counts;
-    for (const auto* batch : batches) {
-      for (const Staged& staged : batch->entries) {
-        const uint8_t family = staged.family();
-        if (family >= counts.size()) counts.resize(family + 1, 0);
-        ++counts[family];
-      }
-    }
-    runs.resize(counts.size());
-    for (size_t family = 0; family < counts.size(); ++family) runs[family].reserve(counts[family]);
-    uint32_t order = 0;
-    for (const auto* batch : batches) {
-      for (const Staged& staged : batch->entries) {
-        SortKey& key = runs[staged.family()].emplace_back(SortKey{{}, order++, &staged});
-        std::array<unsigned char, 24> bytes{};
-        std::memcpy(bytes.data(), staged.key.data(), std::min(bytes.size(), staged.key.size()));
-        for (size_t word = 0; word < key.head.size(); ++word) {
-          uint64_t value = 0;
-          for (size_t at = 0; at < 8; ++at) value = value << 8 | bytes[word * 8 + at];
-          key.head[word] = value;
-        }
-      }
-    }
-  }
-
-  static void Sort(std::vector<SortKey>* run) {
-    std::sort(run->begin(), run->end(), [](const SortKey& left, const SortKey& right) {
-      // Word by word: std::array's operators called memcmp and a lexicographic loop, ~190
-      // instructions a comparison.
-      if (left.head[0] != right.head[0]) return left.head[0] < right.head[0];
-      if (left.head[1] != right.head[1]) return left.head[1] < right.head[1];
-      if (left.head[2] != right.head[2]) return left.head[2] < right.head[2];
-      const int tail = left.staged->key.compare(right.staged->key);
-      return tail != 0 ? tail < 0 : left.order < right.order;
-    });
-  }
-  // fn(key without the family byte, entry) for each key of a sorted run once: the last write.
-  template <typename Fn>
-  static rocksdb::Status ForEachLast(const std::vector<SortKey>& run, Fn&& fn) {
-    rocksdb::Status status;
-    for (size_t at = 0; status.ok() && at < run.size(); ++at) {
-      const Staged& staged = *run[at].staged;
-      // The heads first: they sit in the run, the keys wherever their batch staged them.
-      if (at + 1 < run.size() && run[at + 1].head == run[at].head &&
-          run[at + 1].staged->key == staged.key) {
-        continue;
-      }
-      status = fn(rocksdb::Slice(staged.key.data() + 1, staged.key.size() - 1), staged);
-    }
-    return status;
   }
 };
 
@@ -313,8 +200,9 @@ Status IngestRuns(StoreImpl* impl, Runs* runs) {
                                     files[at].column_family);
       rocksdb::Status status = writer.Open(files[at].external_files.front());
       if (status.ok()) {
-        status = Runs::ForEachLast(run, [&](const rocksdb::Slice& key, const auto& entry) {
-          return entry.deleted ? writer.Delete(key) : writer.Put(key, ToSlice(entry.value));
+        status = Runs::ForEachLast(run, [&](std::string_view key, const auto& entry) {
+          return entry.deleted ? writer.Delete(ToSlice(key))
+                               : writer.Put(ToSlice(key), ToSlice(entry.value));
         });
       }
       if (status.ok()) status = writer.Finish();
@@ -542,7 +430,7 @@ Status ReadStore::Commit(const std::vector<ReadBatch*>& batches, const CommitOpt
   // instead of searching from the top for each key.
   std::vector<const ReadBatch::Impl*> impls;
   for (const ReadBatch* batch : batches) impls.push_back(batch->impl_.get());
-  using Runs = FamilyRuns<ReadBatch::Impl::Staged>;
+  using Runs = internal::FamilyRuns<ReadBatch::Impl::Staged>;
   Runs runs(impls);
   if (options.ingest) return IngestRuns(impl_.get(), &runs);
   size_t bytes = 0;
@@ -557,10 +445,10 @@ Status ReadStore::Commit(const std::vector<ReadBatch*>& batches, const CommitOpt
     rocksdb::ColumnFamilyHandle* handle = impl_->handles[family];
     YIWANG_RETURN_IF_ERROR(FromRocks(
         Runs::ForEachLast(runs.runs[family],
-                          [&](const rocksdb::Slice& key, const ReadBatch::Impl::Staged& entry) {
-                            return entry.deleted
-                                       ? write_batch.Delete(handle, key)
-                                       : write_batch.Put(handle, key, ToSlice(entry.value));
+                          [&](std::string_view key, const ReadBatch::Impl::Staged& entry) {
+                            return entry.deleted ? write_batch.Delete(handle, ToSlice(key))
+                                                 : write_batch.Put(handle, ToSlice(key),
+                                                                   ToSlice(entry.value));
                           }),
         "batch"));
   }

@@ -3,6 +3,7 @@
 // long scans: keys that differ only in their last digits (case numbers) must spread.
 #include "projections/internal/hash_index.h"
 
+#include "projections/internal/byte_arena.h"
 #include "projections/internal/case_slots.h"
 
 #include <gtest/gtest.h>
@@ -16,6 +17,7 @@ namespace yiwang::test {
 namespace {
 
 using projections::ProjectedEvent;
+using projections::internal::ByteArena;
 using projections::internal::CaseSlotter;
 using projections::internal::CaseTable;
 using projections::internal::HashBytes;
@@ -158,6 +160,21 @@ TEST(CaseTableTest, ClearForgetsEveryCaseAndTheNextBatchStartsFromDefaults) {
     EXPECT_EQ(table.Emplace(event(number(200 + index))), "");
   }
   EXPECT_EQ(table.size(), 3u);
+}
+
+// A read batch's arena: every copy keeps its bytes where they are while more come, small ones
+// across block ends and large ones in blocks of their own; an empty copy is empty.
+TEST(ByteArenaTest, CopiesStayPutWhileMoreCome) {
+  ByteArena arena;
+  std::vector<std::pair<std::string, std::string_view>> copies;
+  for (int index = 0; index < 40'000; ++index) {
+    const size_t size = index % 997 == 0 ? 300'000 : 1 + index % 90;  // past a block's quarter
+    std::string bytes(size, static_cast<char>('a' + index % 26));
+    bytes += std::to_string(index);
+    copies.emplace_back(bytes, arena.Copy(bytes));
+  }
+  for (const auto& [bytes, copy] : copies) ASSERT_EQ(copy, bytes);
+  EXPECT_TRUE(arena.Copy("").empty());
 }
 
 }  // namespace yiwang::test
