@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -48,8 +49,9 @@ Status DecodeStored(uint64_t position, std::string_view bytes, DecodedEvent* out
       IsCaseEvent(out->view_) && DecodeCaseData(out->view_, &out->recorded_, &error)) {
     return Status::Ok();
   }
-  Status decoded = DecodeEnvelopeInto(bytes, &out->owned_);
-  out->view_ = EnvelopeView(out->owned_);
+  if (out->owned_ == nullptr) out->owned_ = std::make_unique<EventEnvelope>();
+  Status decoded = DecodeEnvelopeInto(bytes, out->owned_.get());
+  out->view_ = EnvelopeView(*out->owned_);
   if (!decoded.ok()) {
     return DataLoss("runner: event " + std::to_string(position) +
                     " does not decode: " + decoded.message());

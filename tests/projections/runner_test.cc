@@ -7,6 +7,7 @@
 #include <fstream>
 #include <thread>
 
+#include "projections/internal/decoded_event.h"
 #include "tests/projections/projection_fixtures.h"
 
 namespace yiwang::test {
@@ -70,6 +71,57 @@ void RunSomeCommands(CaseLogStore* log, const std::string& case_number) {
   log->Run(case_number, StartReviewCommand{}, LocalTime(2026, 2, 3, 9), Officer());
   log->Run(case_number, TransferCommand{"330100-GA-ZD", "转市局审核"}, LocalTime(2026, 2, 3, 10),
            Officer());
+}
+
+// A stored event not in canonical form (whitespace, as another writer may have put it) takes
+// the parser and decodes to the same event as its canonical form, in a DecodedEvent reused for
+// either form in turn; a position the bytes contradict is kDataLoss on both paths.
+TEST(DecodedEventTest, ANonCanonicalStoredEventDecodesLikeItsCanonicalForm) {
+  EventEnvelope envelope;
+  envelope.position = 42;
+  envelope.stream = std::string(kCaseStreamPrefix) + "3301062026020200001";
+  envelope.version = 2;
+  CaseAccepted accepted;
+  accepted.acceptance_number = "SL-1";
+  accepted.promised_days = 5;
+  envelope.type = std::string(EventTypeName(CaseEvent(accepted)));
+  envelope.schema = EventSchema(CaseEvent(accepted));
+  envelope.data = EncodeEventData(CaseEvent(accepted));
+  envelope.occurred_at = LocalTime(2026, 2, 2, 10);
+  envelope.recorded_at = envelope.occurred_at;
+  envelope.actor = Officer();
+  envelope.prev_hash = std::string(kZeroHash);
+  envelope.hash = std::string(64, 'a');
+  const std::string canonical = EncodeEnvelope(envelope);
+  std::string spaced = canonical;
+  spaced.replace(spaced.find("\"version\":"), 10, "\"version\": ");
+
+  auto expect_decoded = [&](const projections::internal::DecodedEvent& event,
+                            const std::string& bytes, bool viewed_in_place) {
+    const EnvelopeView& view = event.envelope();
+    EXPECT_EQ(view.position, 42u);
+    EXPECT_EQ(view.stream, envelope.stream);
+    EXPECT_EQ(view.type, envelope.type);
+    EXPECT_EQ(view.version, 2u);
+    EXPECT_EQ(view.actor.department, Officer().department);
+    EXPECT_EQ(event.case_number(), "3301062026020200001");
+    ASSERT_NE(event.view().recorded, nullptr);
+    EXPECT_EQ(std::get<CaseAccepted>(event.view().recorded->event), accepted);
+    EXPECT_EQ(event.view().recorded->actor.department, Officer().department);
+    const bool in_bytes =
+        view.stream.data() >= bytes.data() && view.stream.data() < bytes.data() + bytes.size();
+    EXPECT_EQ(in_bytes, viewed_in_place);
+  };
+  projections::internal::DecodedEvent event;
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_TRUE(projections::internal::DecodeStored(42, spaced, &event).ok());
+    expect_decoded(event, spaced, /*viewed_in_place=*/false);
+    ASSERT_TRUE(projections::internal::DecodeStored(42, canonical, &event).ok());
+    expect_decoded(event, canonical, /*viewed_in_place=*/true);
+  }
+  for (const std::string& bytes : {canonical, spaced}) {
+    EXPECT_EQ(projections::internal::DecodeStored(43, bytes, &event).code(), StatusCode::kDataLoss);
+  }
 }
 
 TEST(RunnerTest, ResumesFromCheckpointAndMatchesAFreshRebuild) {
