@@ -155,8 +155,8 @@ struct ReadBatch::Impl {
       char* bytes = arena.Allocate(key.size() + 1);
       bytes[0] = static_cast<char>(*index);
       std::memcpy(bytes + 1, key.data(), key.size());
+      cell = internal::HashIndex::Filled(hash, static_cast<uint32_t>(entries.size()));
       entries.push_back(Staged{std::string_view(bytes, key.size() + 1), {}, false});
-      cell = internal::HashIndex::Cell{hash, static_cast<uint32_t>(entries.size())};
     }
     Staged& staged = entries[cell.index_plus_one - 1];
     staged.value = deleted ? std::string_view() : arena.Copy(value);

@@ -48,6 +48,7 @@ class CaseSlotter {
     HashIndex::Cell& cell =
         index_.Probe(hash, [&](uint32_t slot) { return Key(slot) == case_number; });
     if (cell.index_plus_one == 0) {
+      cell = HashIndex::Filled(hash, size());
       KeyRecord& record = keys_.emplace_back();
       record.size = static_cast<uint32_t>(case_number.size());
       if (case_number.size() <= kInlineKeyBytes) {
@@ -56,7 +57,6 @@ class CaseSlotter {
         record.offset = static_cast<uint32_t>(long_keys_.size());
         long_keys_.append(case_number);
       }
-      cell = HashIndex::Cell{hash, size()};
     }
     return cell.index_plus_one - 1;
   }

@@ -49,10 +49,18 @@ inline uint64_t HashBytes(std::string_view bytes) {
 
 class HashIndex {
  public:
+  // Eight bytes: a cache line holds eight cells, and a replay batch's index half the memory it
+  // had with the whole hash (16-byte cells). The low 32 bits of the hash are enough to rehash
+  // (a probe starts at `hash_low & mask` too) and, above the bits that chose the cell, to tell
+  // most keys apart before `matches` reads an entry.
   struct Cell {
-    uint64_t hash = 0;
+    uint32_t hash_low = 0;
     uint32_t index_plus_one = 0;  // the entry's position + 1; 0: an empty cell
   };
+  // What a caller puts in the empty cell Probe returned for the entry at `position`.
+  static Cell Filled(uint64_t hash, uint32_t position) {
+    return Cell{static_cast<uint32_t>(hash), position + 1};
+  }
 
   // Room for `entries` entries without passing half full.
   void Reserve(size_t entries) {
@@ -62,7 +70,7 @@ class HashIndex {
     Rehash(cells);
   }
   // The cell of the entry with `hash` that matches(position) accepts, or the empty cell where
-  // such an entry goes (fill it in: {hash, position + 1}). Reserve first.
+  // such an entry goes (fill it in: Filled(hash, position)). Reserve first.
   template <typename Matches>
   Cell& Probe(uint64_t hash, Matches&& matches) {
     return cells_[CellOf(hash, matches)];
@@ -77,7 +85,7 @@ class HashIndex {
   void Clear() { std::fill(cells_.begin(), cells_.end(), Cell{}); }
   // Starts loading the cell where a probe for `hash` begins, for a Probe or Find soon after.
   void Prefetch(uint64_t hash) const {
-    if (!cells_.empty()) PrefetchLines(&cells_[hash & (cells_.size() - 1)]);
+    if (!cells_.empty()) PrefetchLines(&cells_[static_cast<uint32_t>(hash) & (cells_.size() - 1)]);
   }
 
  private:
@@ -85,9 +93,11 @@ class HashIndex {
   template <typename Matches>
   size_t CellOf(uint64_t hash, Matches& matches) const {
     const size_t mask = cells_.size() - 1;
-    for (size_t index = hash & mask;; index = (index + 1) & mask) {
+    const auto hash_low = static_cast<uint32_t>(hash);
+    for (size_t index = hash_low & mask;; index = (index + 1) & mask) {
       const Cell& cell = cells_[index];
-      if (cell.index_plus_one == 0 || (cell.hash == hash && matches(cell.index_plus_one - 1))) {
+      if (cell.index_plus_one == 0 ||
+          (cell.hash_low == hash_low && matches(cell.index_plus_one - 1))) {
         return index;
       }
     }
@@ -95,12 +105,13 @@ class HashIndex {
   static constexpr size_t kCellsMin = 1024;
 
   void Rehash(size_t cells) {
+    static_assert(sizeof(Cell) == 8);
     std::vector<Cell> old = std::move(cells_);
     cells_.assign(cells, Cell{});
     const size_t mask = cells_.size() - 1;
     for (const Cell& cell : old) {
       if (cell.index_plus_one == 0) continue;
-      size_t index = cell.hash & mask;
+      size_t index = cell.hash_low & mask;
       while (cells_[index].index_plus_one != 0) index = (index + 1) & mask;
       cells_[index] = cell;
     }

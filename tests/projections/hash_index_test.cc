@@ -21,6 +21,7 @@ using projections::internal::ByteArena;
 using projections::internal::CaseSlotter;
 using projections::internal::CaseTable;
 using projections::internal::HashBytes;
+using projections::internal::HashIndex;
 
 TEST(HashBytesTest, SequentialCaseNumbersSpreadOverTheLowBits) {
   constexpr size_t kKeys = 100'000;
@@ -53,6 +54,30 @@ TEST(HashBytesTest, EveryByteAndTheLengthCount) {
   std::set<uint64_t> short_hashes;
   for (const std::string& key : short_keys) short_hashes.insert(HashBytes(key));
   EXPECT_EQ(short_hashes.size(), short_keys.size());
+}
+
+// Cells keep 32 bits of each hash: hashes that share them, or all of their low bits, still
+// find their own entries (matches decides), through rehashes, and a missing key is not found.
+TEST(HashIndexTest, HashesSharingTheirLowBitsFindTheirOwnEntries) {
+  HashIndex index;
+  std::vector<uint64_t> keys;  // entry i's key is keys[i]; its hash is made to collide
+  auto hash_of = [](uint64_t key) { return (key << 32) | 0x1234u; };  // the same low 32 bits
+  for (uint64_t key = 1; key <= 3000; ++key) {
+    index.Reserve(keys.size() + 1);
+    HashIndex::Cell& cell =
+        index.Probe(hash_of(key), [&](uint32_t position) { return keys[position] == key; });
+    ASSERT_EQ(cell.index_plus_one, 0u) << key;
+    cell = HashIndex::Filled(hash_of(key), static_cast<uint32_t>(keys.size()));
+    keys.push_back(key);
+  }
+  for (uint64_t key = 1; key <= 3000; ++key) {
+    EXPECT_EQ(index.Find(hash_of(key), [&](uint32_t position) { return keys[position] == key; }),
+              static_cast<int64_t>(key - 1));
+  }
+  EXPECT_EQ(index.Find(hash_of(3001), [&](uint32_t position) { return keys[position] == 3001; }),
+            -1);
+  index.Clear();
+  EXPECT_EQ(index.Find(hash_of(1), [&](uint32_t position) { return keys[position] == 1; }), -1);
 }
 
 // Case slots are dense from 0 in first-seen order, the same for a case seen again, and give
