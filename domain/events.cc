@@ -179,6 +179,10 @@ std::optional<Delivery> ParseDelivery(std::string_view text) {
 
 std::string_view EventTypeName(const CaseEvent& event) { return kEventTypeNames[event.index()]; }
 
+std::string_view CaseEventTypeName(size_t index) {
+  return index < kEventTypeNames.size() ? kEventTypeNames[index] : std::string_view();
+}
+
 uint32_t EventSchema(const CaseEvent&) { return 1; }
 
 std::string EncodeEventData(const CaseEvent& event) {

@@ -216,6 +216,10 @@ std::string_view EventTypeName(const CaseEvent& event);
 // The schema EncodeEventData writes for this event (1 for every type today).
 uint32_t EventSchema(const CaseEvent& event);
 bool IsCaseEventType(std::string_view type);
+// The alternative of CaseEvent (its index()) whose EventTypeName is `type`, or -1.
+int CaseEventTypeIndex(std::string_view type);
+// EventTypeName of CaseEvent's alternative `index`; empty past the last one.
+std::string_view CaseEventTypeName(size_t index);
 
 // Canonical JSON of the event's data.
 std::string EncodeEventData(const CaseEvent& event);

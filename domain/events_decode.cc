@@ -285,6 +285,8 @@ int EventTypeIndex(std::string_view type) {
 // Asked for every event the runner reads: the hash table, not a scan of the names.
 bool IsCaseEventType(std::string_view type) { return EventTypeIndex(type) >= 0; }
 
+int CaseEventTypeIndex(std::string_view type) { return EventTypeIndex(type); }
+
 bool DecodeCanonicalEventData(std::string_view type, uint32_t schema, std::string_view data_json,
                               CaseEvent* out) {
   const int index = EventTypeIndex(type);

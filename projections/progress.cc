@@ -55,9 +55,9 @@ void AppendTimeline(const EnvelopeView& event, const CaseEvent& data, ProgressDr
       [&](const auto& typed) {
         // A built note lives until the entry is written.
         const auto& note = NoteOf(typed);
-        AppendTimelineEntry(
-            {event.type, event.occurred_at, event.actor.role, event.actor.department, note},
-            record);
+        AppendTimelineEntry({event.type, event.occurred_at, event.actor.role,
+                             event.actor.department, note, static_cast<int>(data.index())},
+                            record);
       },
       data);
 }

@@ -15,7 +15,7 @@
 
 namespace yiwang::projections {
 
-inline constexpr uint8_t kProgressRecordFormat = 1;
+inline constexpr uint8_t kProgressRecordFormat = 2;
 // Timeline entries kept per case; past it the oldest entries after the submission are dropped.
 inline constexpr size_t kTimelineEntriesMax = 256;
 
@@ -48,6 +48,8 @@ struct TimelineEntryView {
   std::string_view actor_role;
   std::string_view department;
   std::string_view note;
+  // CaseEventTypeIndex(type) when the caller has it at hand; -1: looked up.
+  int type_index = -1;
 };
 
 // A record while the progress projection folds its case's events: the timeline is kept as its

@@ -1,5 +1,6 @@
 // Length-prefixed binary encoding of projection records (read store values): fixed-width
-// little-endian integers, u32-length-prefixed strings, u8 presence flags. The read store is
+// little-endian integers, u32-length-prefixed strings (or Var-length-prefixed, VarStr), u8
+// presence flags. The read store is
 // rebuilt from the log, so the byte order of the machine that wrote it is the one that reads it.
 #pragma once
 
@@ -56,6 +57,20 @@ class Writer {
     U32(static_cast<uint32_t>(value.size()));
     out_.append(value);
   }
+  // A u32 in 1-5 bytes, 7 bits each, least significant first (LEB128): lengths of short
+  // strings take one byte instead of four.
+  void Var(uint32_t value) {
+    while (value >= 0x80) {
+      U8(static_cast<uint8_t>(value | 0x80));
+      value >>= 7;
+    }
+    U8(static_cast<uint8_t>(value));
+  }
+  // A string prefixed with its Var length.
+  void VarStr(std::string_view value) {
+    Var(static_cast<uint32_t>(value.size()));
+    out_.append(value);
+  }
   void Time(Timestamp value) { I64(value.unix_ms); }
   void Date(CivilDate value) { I64(DaysFromCivil(value)); }
   // Bytes another Writer wrote, as they are.
@@ -96,6 +111,8 @@ class Reader {
  public:
   explicit Reader(std::string_view bytes) : rest_(bytes) {}
   bool failed() const { return failed_; }
+  // Marks the bytes malformed (a value read is out of its range).
+  void Reject() { failed_ = true; }
   bool at_end() const { return rest_.empty(); }
   // The bytes not read yet.
   std::string_view rest() const { return rest_; }
@@ -110,6 +127,25 @@ class Reader {
     return value == 1;
   }
   std::string Str() { return std::string(StrView()); }
+  uint32_t Var() {
+    uint32_t value = 0;
+    for (int shift = 0; shift < 35; shift += 7) {
+      const uint8_t byte = U8();
+      if (failed_) return 0;
+      // The fifth byte carries the top 4 bits only.
+      if (shift == 28 && byte > 0x0f) return Fail<uint32_t>();
+      value |= static_cast<uint32_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) return value;
+    }
+    return Fail<uint32_t>();
+  }
+  std::string_view VarStrView() {
+    const uint32_t size = Var();
+    if (failed_ || size > rest_.size()) return Fail<std::string_view>();
+    std::string_view value = rest_.substr(0, size);
+    rest_.remove_prefix(size);
+    return value;
+  }
   // The same, viewing the bytes read.
   std::string_view StrView() {
     const uint32_t size = U32();

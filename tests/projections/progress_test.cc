@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "projections/internal/binary_codec.h"
+#include "projections/progress_record.h"
 #include "tests/projections/projection_fixtures.h"
 
 namespace yiwang::test {
@@ -175,6 +177,63 @@ TEST_F(ProgressTest, RecordRoundTripsAndRefusesMalformedBytes) {
               StatusCode::kDataLoss);
   }
   EXPECT_EQ(projections::DecodeProgressDraft(bytes + "x").status().code(), StatusCode::kDataLoss);
+}
+
+// A timeline entry of a case event's type takes its type as one byte and short strings with
+// one-byte lengths; any other type keeps its name; long notes take longer lengths. An entry's
+// type byte past the last case event type, or a record of format 1, is kDataLoss.
+TEST(ProgressRecordTest, TimelineEntriesAreCompactAndKeepEveryTypeAndNote) {
+  projections::ProgressRecord record;
+  const std::string empty = projections::EncodeProgressRecord(record);
+  record.timeline.push_back(
+      {"CaseAccepted", Timestamp{1'796'000'000'000}, "officer", "330106-GA", ""});
+  const std::string one = projections::EncodeProgressRecord(record);
+  // type 1 + time 8 + "officer" 1+7 + "330106-GA" 1+9 + "" 1
+  EXPECT_EQ(one.size() - empty.size(), 28u);
+
+  record.timeline.push_back({"LegacyEvent", Timestamp{1}, "system", "", std::string(200, 'n')});
+  record.timeline.push_back({"Evaluated", Timestamp{-5}, "", "", std::string(20'000, 'm')});
+  const std::string bytes = projections::EncodeProgressRecord(record);
+  Result<projections::ProgressRecord> decoded = projections::DecodeProgressRecord(bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(*decoded, record);
+
+  std::string unknown_type = one;
+  unknown_type[empty.size()] = static_cast<char>(200);
+  EXPECT_EQ(projections::DecodeProgressRecord(unknown_type).status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(projections::DecodeProgressDraft(unknown_type).status().code(), StatusCode::kDataLoss);
+  std::string format_one = one;
+  format_one[0] = 1;
+  EXPECT_EQ(projections::DecodeProgressRecord(format_one).status().code(), StatusCode::kDataLoss);
+}
+
+// Var: 7 bits a byte, least significant first; a value past 32 bits, or a sixth byte, fails.
+TEST(BinaryCodecTest, VarRoundTripsAndRefusesOverlongValues) {
+  for (uint32_t value : {0u, 1u, 127u, 128u, 16'383u, 16'384u, 2'097'151u, 4'294'967'295u}) {
+    projections::internal::Writer out;
+    out.Var(value);
+    out.VarStr("ab");
+    const std::string bytes = out.Take();
+    EXPECT_EQ(bytes.size(), (value < 128         ? 1
+                             : value < 16'384    ? 2
+                             : value < 2'097'152 ? 3
+                                                 : 5) +
+                                3u);
+    projections::internal::Reader in(bytes);
+    EXPECT_EQ(in.Var(), value);
+    EXPECT_EQ(in.VarStrView(), "ab");
+    EXPECT_TRUE(in.at_end() && !in.failed());
+  }
+  for (const std::string& bytes :
+       {std::string("\xff\xff\xff\xff\x10", 5), std::string("\x80\x80\x80\x80\x80\x00", 6),
+        std::string("\x80", 1),
+        std::string("\x05"
+                    "abc",
+                    4)}) {
+    projections::internal::Reader in(bytes);
+    in.VarStrView();
+    EXPECT_TRUE(in.failed()) << bytes.size();
+  }
 }
 
 // A draft's appended entries encode as a record's timeline does; past kTimelineEntriesMax the
