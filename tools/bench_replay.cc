@@ -220,8 +220,11 @@ int RunBenchReplay(int argc, char** argv) {
     replay_cpu_rates.push_back(figures->events / figures->cpu_seconds);
     names.clear();
     for (const std::string& name : figures->rebuilt) names += (names.empty() ? "" : ",") + name;
-    std::printf("replay run %lld: reference %.0f events/s, replay %.0f events/s\n",
-                static_cast<long long>(run + 1), parse_rates.back(), replay_rates.back());
+    std::printf(
+        "replay run %lld: reference %.0f events/s, replay %.0f events/s (%.2f s of CPU, %.2f s "
+        "of it in the kernel)\n",
+        static_cast<long long>(run + 1), parse_rates.back(), replay_rates.back(),
+        figures->cpu_seconds, figures->kernel_seconds);
     std::fflush(stdout);
   }
   const double reference = Median(parse_rates);

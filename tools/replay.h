@@ -22,6 +22,7 @@ struct ReplayFigures {
   uint64_t events = 0;     // events applied (the log's head at the start)
   double seconds = 0;      // from the first event read to the final flush, opening excluded
   double cpu_seconds = 0;  // CPU time of the whole process over the same span (all threads)
+  double kernel_seconds = 0;  // the part of cpu_seconds in the kernel (page faults, file I/O)
   std::vector<std::string> rebuilt;  // projection names, in feeding order
 };
 

@@ -219,6 +219,7 @@ TEST_F(ReplayTest, ReplayRebuildsExactlyWhatTheLiveServerBuilt) {
   CommandResult replayed = RunYiwang({"replay", "--data", data_->str()});
   ASSERT_EQ(replayed.exit_code, 0) << replayed.err;
   EXPECT_NE(replayed.out.find("events/s"), std::string::npos) << replayed.out;
+  EXPECT_NE(replayed.out.find(" s of it in the kernel)"), std::string::npos) << replayed.out;
   EXPECT_NE(replayed.err.find("100.0%"), std::string::npos) << replayed.err;  // plain progress
   ExpectSameFamilies(live, ReadAllFamilies(ReadPath()));
 
