@@ -22,6 +22,7 @@
 #include "domain/status.h"
 #include "projections/dashboard.h"
 #include "projections/internal/case_slots.h"
+#include "projections/internal/chunked_vector.h"
 
 namespace yiwang::projections::dashboard_internal {
 
@@ -135,7 +136,7 @@ struct Names {
 };
 
 struct Table {
-  std::vector<Row> rows;
+  internal::ChunkedVector<Row> rows;  // by case slot; rows never move
   std::vector<Facts> facts;  // parallel to rows
   // Case number -> row (the slot is the row's index; Key(row) its case number). Flat: the
   // node-based map it replaced cost a replay a node and a heap key per case, and their misses.

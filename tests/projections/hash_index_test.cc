@@ -3,15 +3,16 @@
 // long scans: keys that differ only in their last digits (case numbers) must spread.
 #include "projections/internal/hash_index.h"
 
-#include "projections/internal/byte_arena.h"
-#include "projections/internal/case_slots.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
+
+#include "projections/internal/byte_arena.h"
+#include "projections/internal/case_slots.h"
+#include "projections/internal/chunked_vector.h"
 
 namespace yiwang::test {
 namespace {
@@ -20,6 +21,7 @@ using projections::ProjectedEvent;
 using projections::internal::ByteArena;
 using projections::internal::CaseSlotter;
 using projections::internal::CaseTable;
+using projections::internal::ChunkedVector;
 using projections::internal::HashBytes;
 using projections::internal::HashIndex;
 
@@ -200,6 +202,33 @@ TEST(ByteArenaTest, CopiesStayPutWhileMoreCome) {
   }
   for (const auto& [bytes, copy] : copies) ASSERT_EQ(copy, bytes);
   EXPECT_TRUE(arena.Copy("").empty());
+}
+
+// Elements stay where they were put while more come, in chunks of their own; indexes read
+// them back across chunk ends; clear forgets them all and the next push starts again at 0.
+TEST(ChunkedVectorTest, ElementsStayPutAndReadBackByIndex) {
+  ChunkedVector<std::string, 8> strings;
+  EXPECT_TRUE(strings.empty());
+  const std::string* first = &strings.push_back("case-0");
+  const std::string* ninth = nullptr;
+  for (int index = 1; index < 1000; ++index) {
+    const std::string& pushed = strings.push_back("case-" + std::to_string(index));
+    if (index == 8) ninth = &pushed;
+  }
+  ASSERT_EQ(strings.size(), 1000u);
+  EXPECT_EQ(first, &strings[0]);
+  EXPECT_EQ(ninth, &strings[8]);
+  for (size_t index = 0; index < strings.size(); ++index) {
+    ASSERT_EQ(strings[index], "case-" + std::to_string(index));
+  }
+  strings[7] = "changed";
+  const ChunkedVector<std::string, 8>& view = strings;
+  EXPECT_EQ(view[7], "changed");
+  strings.clear();
+  EXPECT_TRUE(strings.empty());
+  EXPECT_EQ(strings.push_back("again"), "again");
+  EXPECT_EQ(strings.size(), 1u);
+  EXPECT_EQ(strings[0], "again");
 }
 
 }  // namespace yiwang::test
