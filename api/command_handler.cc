@@ -77,8 +77,9 @@ Result<CaseState> CommandHandler::LoadCase(const std::string& case_number,
         return DataLoss("event " + std::to_string(envelope.position) + " of " + stream +
                         " does not decode: " + event.status().message());
       }
-      state = Evolve(std::move(state), RecordedCaseEvent{envelope.version, envelope.occurred_at,
-                                                         envelope.actor, std::move(event).value()});
+      state = Evolve(std::move(state),
+                     RecordedCaseEvent{envelope.version, envelope.occurred_at,
+                                       ActorView::Of(envelope.actor), std::move(event).value()});
     }
     if (page->size() < kReadEventsMax) break;
     from = page->back().version + 1;
@@ -314,8 +315,8 @@ std::variant<CommandOutcome, CommandError> CommandHandler::HandleOnce(const Comm
   uint32_t version = state.version;
   for (CaseEvent& event : *decided) {
     outcome.event_types.emplace_back(EventTypeName(event));
-    state = Evolve(std::move(state),
-                   RecordedCaseEvent{++version, now, request.actor, std::move(event)});
+    state = Evolve(std::move(state), RecordedCaseEvent{++version, now, ActorView::Of(request.actor),
+                                                       std::move(event)});
   }
   outcome.status = state.status;
   outcome.query_code = std::move(query_code);

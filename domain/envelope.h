@@ -73,6 +73,10 @@ struct ActorView {
   std::string_view channel;
   std::string_view outlet;
   bool operator==(const ActorView&) const = default;
+  // Views `actor`'s strings.
+  static ActorView Of(const Actor& actor) {
+    return {actor.id, actor.role, actor.department, actor.channel, actor.outlet};
+  }
 };
 
 struct EnvelopeView {

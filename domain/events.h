@@ -243,11 +243,14 @@ bool DecodeCanonicalEventData(std::string_view type, uint32_t schema, std::strin
 Result<CaseEvent> DecodeEventDataWithParser(std::string_view type, uint32_t schema,
                                             std::string_view data_json);
 
-// A stored event as the aggregate folds it.
+// A stored event as the aggregate folds it: what Evolve takes, made for the fold. Its actor views
+// the strings of the envelope or request the event came from, which must outlive it: replay
+// decodes a million of them, and copying the actor's five strings into each was ~3 % of a
+// replay's instructions, for the one (department) the fold reads.
 struct RecordedCaseEvent {
   uint32_t version = 0;  // per stream, from 1
   Timestamp occurred_at;
-  Actor actor;
+  ActorView actor;
   CaseEvent event;
 };
 

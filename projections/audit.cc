@@ -71,8 +71,8 @@ Status AuditTrail::Load(uint64_t first_position) {
           return DataLoss("audit trail: case event " + std::to_string(position) +
                           " does not decode: " + data.status().message());
         }
-        const RecordedCaseEvent recorded{envelope->version, envelope->occurred_at, envelope->actor,
-                                         std::move(data).value()};
+        const RecordedCaseEvent recorded{envelope->version, envelope->occurred_at,
+                                         ActorView::Of(envelope->actor), std::move(data).value()};
         return ApplyOne(
             ProjectedEvent{view, &recorded, view.stream.substr(kCaseStreamPrefix.size())});
       });

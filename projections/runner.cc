@@ -23,14 +23,9 @@ bool DecodeCaseData(const EnvelopeView& event, std::optional<RecordedCaseEvent>*
   RecordedCaseEvent& recorded = **out;
   *error = DecodeEventDataInto(event.type, event.schema, event.data, &recorded.event);
   if (!error->ok()) return false;
-  // Assigned member by member: the actor's strings keep their capacity.
   recorded.version = event.version;
   recorded.occurred_at = event.occurred_at;
-  recorded.actor.id.assign(event.actor.id);
-  recorded.actor.role.assign(event.actor.role);
-  recorded.actor.department.assign(event.actor.department);
-  recorded.actor.channel.assign(event.actor.channel);
-  recorded.actor.outlet.assign(event.actor.outlet);
+  recorded.actor = event.actor;  // views what the envelope views
   return true;
 }
 

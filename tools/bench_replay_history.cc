@@ -187,8 +187,9 @@ class Generator {
                       "",
                       EncodeEventData(event)};
       request.events.push_back(std::move(stored));
-      open->state = Evolve(std::move(open->state), RecordedCaseEvent{open->state.version + 1, now_,
-                                                                     actor, std::move(event)});
+      open->state = Evolve(
+          std::move(open->state),
+          RecordedCaseEvent{open->state.version + 1, now_, ActorView::Of(actor), std::move(event)});
       open->state.case_number = case_number;
     }
     events_ += request.events.size();

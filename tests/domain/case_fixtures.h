@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -146,7 +147,9 @@ class CaseLog {
   }
 
   void Fold(const CaseEvent& event, Timestamp now, const Actor& actor) {
-    RecordedCaseEvent recorded{state_.version + 1, now, actor, event};
+    // Kept for records_, whose actors view them (a deque: they stay where they are).
+    const Actor& kept = actors_.emplace_back(actor);
+    RecordedCaseEvent recorded{state_.version + 1, now, ActorView::Of(kept), event};
     records_.push_back(recorded);
     state_ = Evolve(std::move(state_), recorded);
   }
@@ -160,6 +163,7 @@ class CaseLog {
   CatalogItem item_;
   WorkingCalendar calendar_;
   CaseState state_;
+  std::deque<Actor> actors_;
   std::vector<RecordedCaseEvent> records_;
 };
 

@@ -61,7 +61,7 @@ class CaseLogStore {
       Result<CaseEvent> data = DecodeEventData(envelope.type, envelope.schema, envelope.data);
       EXPECT_TRUE(data.ok());
       state = Evolve(std::move(state), RecordedCaseEvent{envelope.version, envelope.occurred_at,
-                                                         envelope.actor, *data});
+                                                         ActorView::Of(envelope.actor), *data});
     }
     DecideContext context;
     context.now = now;
