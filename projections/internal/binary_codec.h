@@ -1,7 +1,7 @@
 // Length-prefixed binary encoding of projection records (read store values): fixed-width
 // little-endian integers, u32-length-prefixed strings (or Var-length-prefixed, VarStr), u8
-// presence flags. The read store is
-// rebuilt from the log, so the byte order of the machine that wrote it is the one that reads it.
+// presence flags. The read store is rebuilt from the log, so the byte order of the machine that
+// wrote it is the one that reads it.
 #pragma once
 
 #include <cstdint>
