@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <filesystem>
 #include <sstream>
 #include <thread>
@@ -17,6 +16,7 @@
 #include "eventstore/bench_reference.h"
 #include "eventstore/event_store.h"
 #include "tools/commands.h"
+#include "tools/cpu_time.h"
 #include "tools/flags.h"
 
 namespace yiwang::tools {
@@ -118,12 +118,6 @@ struct RunFigures {
   double writer_cpu_us_per_append = 0;
   double process_cpu_us_per_append = 0;
 };
-
-double ProcessCpuSeconds() {
-  timespec used{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &used);
-  return static_cast<double>(used.tv_sec) + used.tv_nsec / 1e9;
-}
 
 double Percentile(std::vector<double>* values, double fraction) {
   if (values->empty()) return 0;

@@ -2,7 +2,6 @@
 // (the replay benchmark's generator) is published by the real publisher to an in-process mock
 // cluster; then the importer consumes it into a fresh log (the log alone), and again into a fresh
 // node whose projections follow the log as in `yiwang import`. Method and figures: BENCHMARKS.md.
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -21,6 +20,7 @@
 #include "projections/runner.h"
 #include "tools/bench_replay.h"
 #include "tools/commands.h"
+#include "tools/cpu_time.h"
 #include "tools/flags.h"
 #include "tools/setup.h"
 
@@ -41,15 +41,6 @@ using Clock = std::chrono::steady_clock;
 
 double SecondsSince(Clock::time_point started) {
   return std::chrono::duration<double>(Clock::now() - started).count();
-}
-
-// CPU seconds used by the whole process (every thread: importer, librdkafka, the mock brokers,
-// the store, the projections): a figure that a busy shared machine does not distort.
-double ProcessCpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
-         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
 // CPU seconds used so far by this process's threads whose name starts with `prefix`, from

@@ -5,7 +5,6 @@
 #include "tools/bench_replay.h"
 
 #include <simdjson.h>
-#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -21,6 +20,7 @@
 #include "eventstore/event_store.h"
 #include "tools/bench_dashboard.h"
 #include "tools/commands.h"
+#include "tools/cpu_time.h"
 #include "tools/flags.h"
 #include "tools/replay.h"
 #include "tools/setup.h"
@@ -79,12 +79,6 @@ struct ReferenceRun {
   double decode_seconds = 0;  // iteration plus yiwang's full decode into typed values
   double decode_cpu_seconds = 0;
 };
-
-double ProcessCpuSeconds() {
-  timespec used{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &used);
-  return static_cast<double>(used.tv_sec) + used.tv_nsec / 1e9;
-}
 
 // The raw reference (issue 4: "raw RocksDB iteration plus JSON parse"): the log opened read-only,
 // every event read by a RocksDB iterator; then the same again with every event parsed by

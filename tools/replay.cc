@@ -2,8 +2,6 @@
 // progress bar on a terminal (plain lines otherwise) and the events/s figure at the end.
 #include "tools/replay.h"
 
-#include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +13,7 @@
 #include "projections/read_models.h"
 #include "projections/runner.h"
 #include "tools/commands.h"
+#include "tools/cpu_time.h"
 #include "tools/flags.h"
 #include "tools/setup.h"
 
@@ -44,20 +43,6 @@ std::vector<std::string> SplitNames(const std::string& text) {
     if (!name.empty()) names.push_back(name);
   }
   return names;
-}
-
-double ProcessCpuSeconds() {
-  timespec used{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &used);
-  return static_cast<double>(used.tv_sec) + used.tv_nsec / 1e9;
-}
-
-// The process's CPU time in the kernel (all threads): in a replay, mostly first touches of fresh
-// memory, the part of its CPU that varies most on a VM (BENCHMARKS.md, Replay).
-double ProcessKernelSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_stime.tv_sec) + usage.ru_stime.tv_usec / 1e6;
 }
 
 bool IsLockedError(const Status& status) {
