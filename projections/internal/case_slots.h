@@ -120,16 +120,15 @@ class CaseTable {
     Bind(event.case_slot, found->second);
     return &entries_[found->second].value;
   }
-  // Starts loading the first `lines` cache lines of the case's value when the batch has it
-  // (found by slot only: a prefetch must not wait for a lookup's misses).
-  void Prefetch(const ProjectedEvent& event, size_t lines = 2) const {
-    if (event.case_slot >= by_slot_.size() || by_slot_[event.case_slot] == nullptr) return;
-    PrefetchLines(&by_slot_[event.case_slot]->value, lines);
-  }
-  // The address of the case's value when the batch has it (found by slot only), for prefetches.
+  // The address of the case's value when the batch has it, for prefetches: found by slot only,
+  // as a prefetch must not wait for a lookup's misses.
   const Value* Peek(const ProjectedEvent& event) const {
     if (event.case_slot >= by_slot_.size() || by_slot_[event.case_slot] == nullptr) return nullptr;
     return &by_slot_[event.case_slot]->value;
+  }
+  // Starts loading the first `lines` cache lines of the case's value when the batch has it.
+  void Prefetch(const ProjectedEvent& event, size_t lines = 2) const {
+    if (const Value* value = Peek(event)) PrefetchLines(value, lines);
   }
   // Sets the case's value (an insert, or a replacement when the case is already here).
   Value& Put(const ProjectedEvent& event, Value value) {
