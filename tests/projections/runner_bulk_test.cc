@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 
 #include "projections/read_models.h"
 #include "projections/runner.h"
@@ -88,6 +89,21 @@ void RunCases(CaseLogStore* log, int cases, int first = 0) {
     log->SubmitAndAccept(case_number, ValidIdNumber());
     log->Run(case_number, StartReviewCommand{}, LocalTime(2026, 2, 3, 9), Officer());
   }
+}
+
+// Replays `log` in bulk into two projections, "first" and "second", over `store`, in batches of
+// `batch_events`: the status, and the position the runner stopped at.
+std::pair<Status, uint64_t> BulkReplayIntoTwo(CaseLogStore* log, ReadStore* store,
+                                              size_t batch_events) {
+  BufferingProjection first("first"), second("second");
+  auto runner = ProjectionRunner::Create(&log->store(), store, {&first, &second});
+  EXPECT_TRUE(runner.ok()) << runner.status().ToString();
+  if (!runner.ok()) return {runner.status(), 0};
+  CatchUpOptions options;
+  options.bulk = true;
+  options.batch_events = batch_events;
+  Status status = (*runner)->CatchUp(options);
+  return {std::move(status), (*runner)->position()};
 }
 
 TEST(RunnerBulkTest, ReplayOnSeveralThreadsCommitsEveryProjectionAtTheHead) {
@@ -232,22 +248,16 @@ TEST(RunnerBulkTest, AnEventThatDoesNotDecodeStopsReplayAndKeepsTheBatchesBefore
                       });
   log.Reopen();
   std::unique_ptr<ReadStore> store = OpenStore(log.Path("read"));
-  BufferingProjection first("first"), second("second");
-  auto runner = ProjectionRunner::Create(&log.store(), store.get(), {&first, &second});
-  ASSERT_TRUE(runner.ok());
-  CatchUpOptions options;
-  options.bulk = true;
-  options.batch_events = 4;
-  Status status = (*runner)->CatchUp(options);
+  const auto [status, position] = BulkReplayIntoTwo(&log, store.get(), 4);
   EXPECT_EQ(status.code(), StatusCode::kDataLoss) << status.ToString();
   EXPECT_NE(status.message().find("event " + std::to_string(bad)), std::string::npos)
       << status.ToString();
   const uint64_t kept = (bad - 1) / 4 * 4;  // the last batch boundary before the bad event
   ASSERT_GT(kept, 0u);
-  EXPECT_EQ((*runner)->position(), kept);
-  for (const BufferingProjection* projection : {&first, &second}) {
-    EXPECT_EQ(*store->Checkpoint(projection->name()), kept) << projection->name();
-    EXPECT_EQ(Stored(*store, std::string(projection->name())), kept) << projection->name();
+  EXPECT_EQ(position, kept);
+  for (const std::string name : {"first", "second"}) {
+    EXPECT_EQ(*store->Checkpoint(name), kept) << name;
+    EXPECT_EQ(Stored(*store, name), kept) << name;
   }
 }
 
@@ -283,18 +293,13 @@ TEST(RunnerBulkTest, AReadErrorStopsReplayAndCommitsNothingOfItsBatch) {
   }
   log.Reopen();
   std::unique_ptr<ReadStore> store = OpenStore(log.Path("read"));
-  BufferingProjection first("first"), second("second");
-  auto runner = ProjectionRunner::Create(&log.store(), store.get(), {&first, &second});
-  ASSERT_TRUE(runner.ok());
-  CatchUpOptions options;
-  options.bulk = true;
-  options.batch_events = 1'000'000;  // one batch for the whole log
-  const Status status = (*runner)->CatchUp(options);
+  // One batch for the whole log.
+  const auto [status, position] = BulkReplayIntoTwo(&log, store.get(), 1'000'000);
   EXPECT_FALSE(status.ok());
   EXPECT_NE(status.message().find("orrupt"), std::string::npos) << status.ToString();
-  EXPECT_EQ((*runner)->position(), 0u) << status.ToString();
-  for (const BufferingProjection* projection : {&first, &second}) {
-    EXPECT_EQ(*store->Checkpoint(projection->name()), 0u) << projection->name();
+  EXPECT_EQ(position, 0u) << status.ToString();
+  for (const std::string name : {"first", "second"}) {
+    EXPECT_EQ(*store->Checkpoint(name), 0u) << name;
   }
 }
 
