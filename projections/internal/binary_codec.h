@@ -127,6 +127,8 @@ class Reader {
     return value == 1;
   }
   std::string Str() { return std::string(StrView()); }
+  // The same, viewing the bytes read.
+  std::string_view StrView() { return Bytes(U32()); }
   uint32_t Var() {
     uint32_t value = 0;
     for (int shift = 0; shift < 35; shift += 7) {
@@ -139,21 +141,8 @@ class Reader {
     }
     return Fail<uint32_t>();
   }
-  std::string_view VarStrView() {
-    const uint32_t size = Var();
-    if (failed_ || size > rest_.size()) return Fail<std::string_view>();
-    std::string_view value = rest_.substr(0, size);
-    rest_.remove_prefix(size);
-    return value;
-  }
-  // The same, viewing the bytes read.
-  std::string_view StrView() {
-    const uint32_t size = U32();
-    if (failed_ || size > rest_.size()) return Fail<std::string_view>();
-    std::string_view value = rest_.substr(0, size);
-    rest_.remove_prefix(size);
-    return value;
-  }
+  // What Writer::VarStr wrote, viewing the bytes read.
+  std::string_view VarStrView() { return Bytes(Var()); }
   Timestamp Time() { return Timestamp{I64()}; }
   CivilDate Date() { return CivilFromDays(I64()); }
   std::optional<Timestamp> OptTime() {
@@ -189,6 +178,13 @@ class Reader {
   T Fail() {
     failed_ = true;
     return T{};
+  }
+  // The next `size` bytes (a string's, its length just read).
+  std::string_view Bytes(uint32_t size) {
+    if (failed_ || size > rest_.size()) return Fail<std::string_view>();
+    std::string_view value = rest_.substr(0, size);
+    rest_.remove_prefix(size);
+    return value;
   }
   template <typename T>
   T Fixed() {
